@@ -1,0 +1,171 @@
+// =================================================================================================
+// The per-slot reader/writer lock, and the generation check that is atomic with taking it.
+//
+// ALGORITHM
+//   Each slot has one 64-bit word (SlotWord): generation | retired | live | writer | readers.
+//   Enter read:      w = Load(word); loop { check(w); if w & ReadBlockMask (writer) -> wait or fail;
+//                    CAS(word, w + 1, w) }                       (readers + 1)
+//   Enter exclusive: w = Load(word); loop { check(w); if w & WriteBlockMask (writer | readers) -> wait
+//                    or fail; CAS(word, w | Writer, w) }          (write guards and Free)
+//   Exit read:       Add(word, -1).        Exit write: Add(word, -Writer).
+//   Free, holding exclusive: clear the message, then Store(word, (next generation, not live)) -
+//                    a plain release store, correct because the writer bit keeps every other CAS out.
+//   Store, owning a popped (not live, unborrowed) slot: write the message, then
+//                    Store(word, w | Live) - nobody CASes a word that is not live.
+//   check(w) compares the token's generation with the word's (SlotWord.Classify): older -> stale,
+//   newer or never issued -> bad. Because the check and the lock transition are the same CAS on the
+//   same word, a token cannot pass the check and then lock a newer message: if Free (or Free and
+//   Store) ran in between, the word changed and the CAS fails and re-checks.
+//
+// LINEARIZATION POINTS
+//   Read/Write/PeekHeader/Free success: the successful entering CAS.
+//   Their failures (stale, bad, not allocated, already borrowed, borrow active): the load or
+//   failed CAS whose value was classified.
+//   The message's life: Store's publishing Store(word | Live) .. Free's entering CAS.
+//
+// WAITING
+//   A blocked entry waits through the seam's WaitWhileUnchanged(word) and then re-reads: in
+//   production a SpinWait; under Coyote the operation is paused until another changes the word,
+//   so a leaked guard shows up as a deadlock rather than a spin to the step bound.
+//   Readers are admitted while a writer waits (no writer preference): a stream of readers can
+//   delay a writer or a Free indefinitely. Nothing ever waits while holding a slot, and no
+//   operation touches more than one slot, so the lock alone cannot deadlock; a thread that waits
+//   on a slot it has borrowed itself (e.g. Free inside its own read guard) does.
+//
+// WHAT WOULD INVALIDATE IT
+//   - admitting a reader while the writer bit is set, or a writer while readers are counted
+//     (planted bugs 7 and 6: ReadBlockMask / WriteBlockMask of a checked seam);
+//   - a Free that does not advance the generation (planted bug 8): a stale token would pass check;
+//   - any non-CAS write of a live word by someone who is not the exclusive holder;
+//   - more than MaxReaders (2^21 - 1) simultaneous readers: the 2,097,152nd waits (Try: fails).
+// =================================================================================================
+using System.Runtime.CompilerServices;
+using ManagerVerified.Seam;
+
+namespace ManagerVerified.Core;
+
+internal sealed partial class SlotManager<TPayload, TSeam>
+{
+    /// <summary>The failure a token gets against slot word <paramref name="word"/>, or None when the
+    /// word holds the live message of the token's generation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static MemoryError Classify(long word, ulong tokenGeneration, MemoryError staleError)
+    {
+        ulong generation = (ulong)word >> SlotWord.GenerationShift;
+        if (tokenGeneration == generation)
+        {
+            if ((word & SlotWord.LiveBit) != 0)
+            {
+                return MemoryError.None;
+            }
+
+            // Same generation, not live: freed into retirement (stale), or never issued (bad).
+            return (word & SlotWord.RetiredBit) != 0 ? staleError : MemoryError.BadToken;
+        }
+
+        return tokenGeneration < generation ? staleError : MemoryError.BadToken;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private MemoryError EnterRead(MessageToken token, bool wait, out int index)
+    {
+        index = token.Index;
+        if (token.Generation == 0 || (uint)index >= (uint)_words.Length)
+        {
+            return MemoryError.BadToken;
+        }
+
+        ref long slot = ref _words[index];
+        long word = _seam.Load(ref slot);
+        while (true)
+        {
+            MemoryError error = Classify(word, token.Generation, MemoryError.StaleToken);
+            if (error != MemoryError.None)
+            {
+                return error;
+            }
+
+            if ((word & _seam.ReadBlockMask) != 0 || (word & SlotWord.ReaderMask) == SlotWord.MaxReaders)
+            {
+                if (!wait)
+                {
+                    return MemoryError.AlreadyBorrowed;
+                }
+
+                _seam.WaitWhileUnchanged(_words, index, word);
+                word = _seam.Load(ref slot);
+                continue;
+            }
+
+            // Reserves one reader place; fails (and re-checks) if a writer, a free or another reader
+            // changed the word since it was classified.
+            long seen = _seam.CompareExchange(ref slot, word + 1, word);
+            if (seen == word)
+            {
+                _seam.OnReadEntered(index);
+                return MemoryError.None;
+            }
+
+            word = seen;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private MemoryError EnterExclusive(MessageToken token, bool wait, MemoryError staleError, MemoryError busyError, out int index, out long entered)
+    {
+        index = token.Index;
+        entered = 0;
+        if (token.Generation == 0 || (uint)index >= (uint)_words.Length)
+        {
+            return MemoryError.BadToken;
+        }
+
+        ref long slot = ref _words[index];
+        long word = _seam.Load(ref slot);
+        while (true)
+        {
+            MemoryError error = Classify(word, token.Generation, staleError);
+            if (error != MemoryError.None)
+            {
+                return error;
+            }
+
+            if ((word & _seam.WriteBlockMask) != 0)
+            {
+                if (!wait)
+                {
+                    return busyError;
+                }
+
+                _seam.WaitWhileUnchanged(_words, index, word);
+                word = _seam.Load(ref slot);
+                continue;
+            }
+
+            // Takes the slot exclusively; from here no reader, writer or free can CAS this word.
+            entered = word | SlotWord.WriterBit;
+            long seen = _seam.CompareExchange(ref slot, entered, word);
+            if (seen == word)
+            {
+                _seam.OnWriteEntered(index);
+                return MemoryError.None;
+            }
+
+            word = seen;
+        }
+    }
+
+    /// <inheritdoc />
+    void ISlotLockOwner.ExitRead(int index)
+    {
+        _seam.OnReadExiting(index);
+        _seam.Add(ref _words[index], -1);
+    }
+
+    /// <inheritdoc />
+    void ISlotLockOwner.ExitWrite(int index)
+    {
+        _seam.OnWriteExiting(index);
+        _seam.Add(ref _words[index], -SlotWord.WriterBit);
+    }
+}

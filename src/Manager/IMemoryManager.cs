@@ -1,0 +1,82 @@
+namespace ManagerVerified;
+
+/// <summary>Header-only access to stored messages.</summary>
+public interface IHeaderStore
+{
+    /// <summary>Borrows the header of the message <paramref name="token"/> names, waiting while the slot is write-locked.</summary>
+    /// <param name="token">The message's token.</param>
+    /// <returns>A guard holding a read lock on the slot.</returns>
+    /// <exception cref="MemoryManagerException"><see cref="MemoryError.BadToken"/> or <see cref="MemoryError.StaleToken"/>.</exception>
+    HeaderGuard PeekHeader(MessageToken token);
+
+    /// <summary>Borrows the header without waiting.</summary>
+    /// <param name="token">The message's token.</param>
+    /// <param name="guard">The guard, when the call succeeds.</param>
+    /// <param name="error"><see cref="MemoryError.None"/>, or why the call failed.</param>
+    /// <returns>True on success.</returns>
+    bool TryPeekHeader(MessageToken token, out HeaderGuard guard, out MemoryError error);
+}
+
+/// <summary>A fixed-capacity store of messages addressed by tokens.</summary>
+/// <typeparam name="TPayload">The payload type.</typeparam>
+public interface IMemoryManager<TPayload> : IHeaderStore
+{
+    /// <summary>The number of slots, fixed at construction.</summary>
+    int Capacity { get; }
+
+    /// <summary>The number of free slots (see <see cref="ConcurrentMemoryManager{TPayload}.Available"/> for its exact semantics).</summary>
+    int Available { get; }
+
+    /// <summary>The memory class of the messages this manager holds.</summary>
+    MemoryClass MemoryClass { get; }
+
+    /// <summary>Stores a message in a free slot.</summary>
+    /// <param name="message">The message; copied into the slot.</param>
+    /// <returns>The token that names the stored message.</returns>
+    /// <exception cref="MemoryManagerException"><see cref="MemoryError.NoFreeSlots"/>.</exception>
+    MessageToken Store(Message<TPayload> message);
+
+    /// <summary>Stores a message in a free slot, without throwing.</summary>
+    /// <param name="message">The message; copied into the slot.</param>
+    /// <param name="token">The token, when the call succeeds.</param>
+    /// <param name="error"><see cref="MemoryError.None"/> or <see cref="MemoryError.NoFreeSlots"/>.</param>
+    /// <returns>True on success.</returns>
+    bool TryStore(Message<TPayload> message, out MessageToken token, out MemoryError error);
+
+    /// <summary>Borrows a message for reading, waiting while the slot is write-locked.</summary>
+    /// <param name="token">The message's token.</param>
+    /// <returns>A guard holding a read lock on the slot.</returns>
+    /// <exception cref="MemoryManagerException"><see cref="MemoryError.BadToken"/> or <see cref="MemoryError.StaleToken"/>.</exception>
+    ReadGuard<TPayload> Read(MessageToken token);
+
+    /// <summary>Borrows a message for reading without waiting.</summary>
+    /// <param name="token">The message's token.</param>
+    /// <param name="guard">The guard, when the call succeeds.</param>
+    /// <param name="error"><see cref="MemoryError.None"/>, or why the call failed.</param>
+    /// <returns>True on success.</returns>
+    bool TryRead(MessageToken token, out ReadGuard<TPayload> guard, out MemoryError error);
+
+    /// <summary>Borrows a message for writing, waiting while the slot is read- or write-locked.</summary>
+    /// <param name="token">The message's token.</param>
+    /// <returns>A guard holding the slot's write lock.</returns>
+    /// <exception cref="MemoryManagerException"><see cref="MemoryError.BadToken"/> or <see cref="MemoryError.StaleToken"/>.</exception>
+    WriteGuard<TPayload> Write(MessageToken token);
+
+    /// <summary>Borrows a message for writing without waiting.</summary>
+    /// <param name="token">The message's token.</param>
+    /// <param name="guard">The guard, when the call succeeds.</param>
+    /// <param name="error"><see cref="MemoryError.None"/>, or why the call failed.</param>
+    /// <returns>True on success.</returns>
+    bool TryWrite(MessageToken token, out WriteGuard<TPayload> guard, out MemoryError error);
+
+    /// <summary>Frees a message, waiting for every guard on its slot to be released.</summary>
+    /// <param name="token">The message's token; it stops working when this returns.</param>
+    /// <exception cref="MemoryManagerException"><see cref="MemoryError.BadToken"/> or <see cref="MemoryError.NotAllocated"/>.</exception>
+    void Free(MessageToken token);
+
+    /// <summary>Frees a message without waiting.</summary>
+    /// <param name="token">The message's token.</param>
+    /// <param name="error"><see cref="MemoryError.None"/>, or why the call failed.</param>
+    /// <returns>True on success.</returns>
+    bool TryFree(MessageToken token, out MemoryError error);
+}

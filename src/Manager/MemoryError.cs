@@ -1,0 +1,75 @@
+namespace ManagerVerified;
+
+/// <summary>Why a manager operation failed. <see cref="None"/> means success.</summary>
+/// <remarks>An operation that fails never changes state: no message is lost, the available count is
+/// unchanged and the slot stays as it was.</remarks>
+public enum MemoryError
+{
+    /// <summary>Success.</summary>
+    None = 0,
+
+    /// <summary>Store found no free slot at its linearization point.</summary>
+    NoFreeSlots = 1,
+
+    /// <summary>The token is <c>default</c>, its index is out of range, or its generation was never issued by that slot.</summary>
+    BadToken = 2,
+
+    /// <summary>Read, write or header access with a token whose message has been freed.</summary>
+    StaleToken = 3,
+
+    /// <summary>Free of a token whose message has already been freed.</summary>
+    NotAllocated = 4,
+
+    /// <summary>A non-blocking read found the slot write-locked, or a non-blocking write found it read- or write-locked.</summary>
+    AlreadyBorrowed = 5,
+
+    /// <summary>A non-blocking free found a guard held on the slot.</summary>
+    BorrowActive = 6,
+}
+
+/// <summary>Thrown by the blocking (non-Try) manager methods when an operation fails.</summary>
+public sealed class MemoryManagerException : InvalidOperationException
+{
+    /// <summary>Creates an exception for <paramref name="error"/>.</summary>
+    /// <param name="error">The error; must not be <see cref="MemoryError.None"/>.</param>
+    public MemoryManagerException(MemoryError error)
+        : base(Describe(error))
+    {
+        Error = error;
+    }
+
+    /// <summary>Creates an exception with no specific error (<see cref="MemoryError.None"/>).</summary>
+    public MemoryManagerException()
+        : this(MemoryError.None)
+    {
+    }
+
+    /// <summary>Creates an exception with a custom message.</summary>
+    /// <param name="message">The message.</param>
+    public MemoryManagerException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates an exception with a custom message and inner exception.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="innerException">The inner exception.</param>
+    public MemoryManagerException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>The error that made the operation fail.</summary>
+    public MemoryError Error { get; }
+
+    private static string Describe(MemoryError error) => error switch
+    {
+        MemoryError.NoFreeSlots => "No free slot: the manager is full.",
+        MemoryError.BadToken => "The token was never issued by this manager (default, out of range, or an unissued generation).",
+        MemoryError.StaleToken => "The token's message has been freed.",
+        MemoryError.NotAllocated => "The token's message has already been freed.",
+        MemoryError.AlreadyBorrowed => "The slot is borrowed in a conflicting mode.",
+        MemoryError.BorrowActive => "A guard is held on the slot.",
+        _ => "Unspecified memory manager error.",
+    };
+}

@@ -1,0 +1,98 @@
+using System.Runtime.CompilerServices;
+using ManagerVerified.Core;
+
+namespace ManagerVerified.Seam;
+
+/// <summary>
+/// The production seam: plain <see cref="Interlocked"/> and <see cref="Volatile"/> operations, a
+/// <see cref="SpinWait"/> for waiting, the correct lock admission rules, and hooks that compile to nothing.
+/// </summary>
+/// <remarks>An empty readonly struct: as a type argument it costs nothing at run time (see <see cref="IConcurrencySeam"/>).</remarks>
+internal readonly struct ProductionSeam : IConcurrencySeam
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long Load(ref long location) => Volatile.Read(ref location);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Load(ref int location) => Volatile.Read(ref location);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Store(ref long location, long value) => Volatile.Write(ref location, value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Store(ref int location, int value) => Volatile.Write(ref location, value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long CompareExchange(ref long location, long value, long comparand) =>
+        Interlocked.CompareExchange(ref location, value, comparand);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long CompareExchangeHead(ref long head, long value, long comparand) =>
+        Interlocked.CompareExchange(ref head, value, comparand);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long Add(ref long location, long delta) => Interlocked.Add(ref location, delta);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int AddToCount(ref int count, int delta) => Interlocked.Add(ref count, delta);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public void WaitWhileUnchanged(long[] words, int index, long observed)
+    {
+        SpinWait spinner = default;
+        while (Volatile.Read(ref words[index]) == observed)
+        {
+            spinner.SpinOnce();
+        }
+    }
+
+    public long ReadBlockMask
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => SlotWord.WriterBit;
+    }
+
+    public long WriteBlockMask
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => SlotWord.WriterBit | SlotWord.ReaderMask;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong NextGeneration(ulong generation) => generation + 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void OnSlotTaken(int index, int installedTop, int[] next)
+    {
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void OnSlotReturning(int index)
+    {
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void OnAvailableChanged(int value)
+    {
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void OnReadEntered(int index)
+    {
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void OnReadExiting(int index)
+    {
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void OnWriteEntered(int index)
+    {
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void OnWriteExiting(int index)
+    {
+    }
+}
