@@ -47,8 +47,9 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     /// <remarks>
     /// Always within [0, <see cref="Capacity"/>]. Whenever no operation is in flight it equals the number
     /// of slots on the free-list and <see cref="Capacity"/> minus the live messages. While operations run
-    /// it may differ from the free-list length by the number of stores and frees between their free-list
-    /// step and their count update, so a positive value does not promise that the next store succeeds.
+    /// may exceed the free-list length by the number of slots in transit (popped by a store that has not yet
+    /// counted it, or counted by a free that has not yet pushed it), so a positive value does not promise
+    /// that the next store succeeds; it never understates what is free.
     /// </remarks>
     public int Available => _core.Available;
 

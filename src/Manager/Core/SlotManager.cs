@@ -12,7 +12,7 @@ namespace ManagerVerified.Core;
 /// <remarks>
 /// Storage is allocated once here and never grows: the slot words, the messages and the free-list links.
 /// The available count (<see cref="Available"/>) is decremented after a successful pop and incremented
-/// after a successful push; see docs/invariants.md (I4) for why it stays within [0, Capacity].
+/// before a push; see docs/invariants.md (I4) for why that order keeps it within [0, Capacity].
 /// </remarks>
 internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPayload>, ISlotLockOwner
     where TSeam : struct, IConcurrencySeam
@@ -214,8 +214,13 @@ internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPay
 
         // Release store: the token's generation is now stale for every later check.
         _seam.Store(ref _words[index], SlotWord.Pack(next, live: false, retired: false, writer: false, readers: 0).Value);
-        _freeList.Push(index);
+
+        // Count first, push second. Store pops first and counts second, so every slot in transit
+        // (popped but not yet counted, or counted but not yet pushed) is counted as available and the
+        // count can never drop below 0. (Pushing first let a Store pop and decrement in between: the
+        // Coyote harness found the count at -1.)
         _seam.OnAvailableChanged(_seam.AddToCount(ref _available, 1));
+        _freeList.Push(index);
         return MemoryError.None;
     }
 

@@ -1,0 +1,20 @@
+using ManagerVerified.Spec.Scenarios;
+using ManagerVerified.Core;
+
+namespace ManagerVerified.Spec.Checking;
+
+/// <summary>Builds the manager a checked run explores: the production core on the checked seam,
+/// with the head layout that the planted bug (if any) asks for.</summary>
+internal static class CheckedManagers
+{
+    internal static SlotManager<CheckedPayload, CheckedSeam> Create(ScenarioParameters parameters, VerificationContext context)
+    {
+        var seam = new CheckedSeam(context);
+        int? tagBits = parameters.Bug == PlantedBug.TagZeroBits ? 0 : parameters.TagBits;
+        SlotManager<CheckedPayload, CheckedSeam> manager = tagBits is int bits
+            ? VerificationManagers.CreateNarrowTag<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, bits, parameters.StartTag, parameters.StartGeneration)
+            : VerificationManagers.Create<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, parameters.StartTag, parameters.StartGeneration);
+        context.HeadIndexMask = manager.Layout.IndexMask;
+        return manager;
+    }
+}

@@ -1,0 +1,66 @@
+using ManagerVerified.Spec.Checking;
+
+namespace ManagerVerified.Spec.Monitors;
+
+/// <summary>
+/// Stale-token safety: once Free of a token has completed, every later operation with that token
+/// fails with <see cref="MemoryError.StaleToken"/> (or <see cref="MemoryError.NotAllocated"/> for Free),
+/// and no token ever reaches a message that another Store created.
+/// </summary>
+public sealed class StaleTokenMonitor : ManagerMonitor
+{
+    // Per slot: the highest generation whose Free has completed (generations are freed in order).
+    private readonly long[] _freedUpTo;
+
+    /// <inheritdoc />
+    public StaleTokenMonitor(ViolationSink sink, int capacity)
+        : base(sink, capacity) => _freedUpTo = new long[capacity];
+
+    /// <inheritdoc />
+    public override string Property => "Stale-token safety";
+
+    /// <summary>Whether a Free of <paramref name="token"/> has completed.</summary>
+    public bool IsFreed(MessageToken token) =>
+        token.Index < Capacity && token.Generation != 0 && (long)token.Generation <= Volatile.Read(ref _freedUpTo[token.Index]);
+
+    /// <inheritdoc />
+    public override void OnTokenOperation(OperationKind operation, MessageToken token, bool freedBeforeStart, MemoryError result)
+    {
+        if (operation == OperationKind.Free && result == MemoryError.None)
+        {
+            long generation = (long)token.Generation;
+            ref long slot = ref _freedUpTo[token.Index];
+            long seen = Volatile.Read(ref slot);
+            while (seen < generation)
+            {
+                long prior = Interlocked.CompareExchange(ref slot, generation, seen);
+                if (prior == seen)
+                {
+                    break;
+                }
+
+                seen = prior;
+            }
+        }
+
+        if (!freedBeforeStart)
+        {
+            return;
+        }
+
+        MemoryError expected = operation == OperationKind.Free ? MemoryError.NotAllocated : MemoryError.StaleToken;
+        if (result != expected)
+        {
+            Fail($"{operation} with {token}, whose Free had completed before it began, returned {result} instead of {expected}");
+        }
+    }
+
+    /// <inheritdoc />
+    public override void OnMessageObserved(MessageToken token, long expectedOwner, in Message<CheckedPayload> message)
+    {
+        if (message.Payload.Owner != expectedOwner)
+        {
+            Fail($"{token}, stored by owner {expectedOwner}, reached a message of owner {message.Payload.Owner}");
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using ManagerVerified.Core;
+using ManagerVerified.Spec.Checking;
+
+namespace ManagerVerified.Spec.Scenarios;
+
+/// <summary>The knobs every scenario takes.</summary>
+/// <param name="Capacity">Slots in the manager (1 to 64 for checked runs).</param>
+/// <param name="Tasks">Concurrent tasks (1 to 16).</param>
+/// <param name="Operations">Operations (or rounds, as the scenario says) per task (1 to 10,000).</param>
+/// <param name="TagBits">A narrow head tag of 0-4 bits, or null for the production width.</param>
+/// <param name="StartTag">The head tag to start from (to reach the wraparound quickly).</param>
+/// <param name="Bug">The planted bug, or <see cref="PlantedBug.None"/>.</param>
+/// <param name="Seed">Seeds the scenario's own choices (which operation, which token); interleavings belong to the scheduler.</param>
+/// <param name="StartGeneration">The generation every slot issues first.</param>
+public sealed record ScenarioParameters(
+    int Capacity,
+    int Tasks,
+    int Operations,
+    int? TagBits = null,
+    ulong StartTag = 0,
+    PlantedBug Bug = PlantedBug.None,
+    int Seed = 1,
+    ulong StartGeneration = SlotWord.FirstGeneration)
+{
+    /// <summary>Throws <see cref="ArgumentException"/> with a one-line reason when a knob is out of range.</summary>
+    public void Validate()
+    {
+        if (Capacity is < 1 or > 64)
+        {
+            throw new ArgumentException($"capacity must be 1-64 for a checked run, not {Capacity}");
+        }
+
+        if (Tasks is < 1 or > 16)
+        {
+            throw new ArgumentException($"tasks must be 1-16, not {Tasks}");
+        }
+
+        if (Operations is < 1 or > 10_000)
+        {
+            throw new ArgumentException($"operations must be 1-10000, not {Operations}");
+        }
+
+        if (TagBits is < 0 or > VerificationManagers.MaxNarrowTagBits)
+        {
+            throw new ArgumentException($"tag bits must be 0-{VerificationManagers.MaxNarrowTagBits} (or the production width), not {TagBits}");
+        }
+
+        if (TagBits is int bits && StartTag > (1UL << bits) - 1)
+        {
+            throw new ArgumentException($"start tag {StartTag} does not fit in {bits} tag bits");
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"capacity={Capacity} tasks={Tasks} ops={Operations} tag={(TagBits is int b ? $"{b}b" : "full")}"
+        + (StartTag != 0 ? $" startTag={StartTag}" : string.Empty)
+        + (Bug != PlantedBug.None ? $" bug={Bug}" : string.Empty);
+}

@@ -1,0 +1,244 @@
+using System.Collections.Concurrent;
+using ManagerVerified.Core;
+using ManagerVerified.Spec.Checking;
+using ManagerVerified.Spec.Monitors;
+
+namespace ManagerVerified.Spec.Scenarios;
+
+/// <summary>
+/// One execution of a scenario: the checked manager, its context, and the driver operations every
+/// scenario uses, each of which reports its result and what it saw to the monitors.
+/// </summary>
+public sealed class ScenarioRun
+{
+    private readonly ConcurrentDictionary<MessageToken, long> _owners = new();
+    private long _nextOwner;
+
+    internal ScenarioRun(ScenarioParameters parameters, VerificationContext context)
+    {
+        Parameters = parameters;
+        Context = context;
+        Manager = CheckedManagers.Create(parameters, context);
+    }
+
+    /// <summary>The run's parameters.</summary>
+    public ScenarioParameters Parameters { get; }
+
+    /// <summary>The run's context (scheduler, monitors, planted bug).</summary>
+    public VerificationContext Context { get; }
+
+    /// <summary>The manager under test, as its public interface.</summary>
+    public IMemoryManager<CheckedPayload> Api => Manager;
+
+    internal SlotManager<CheckedPayload, CheckedSeam> Manager { get; }
+
+    /// <summary>Runs <paramref name="body"/> as <see cref="ScenarioParameters.Tasks"/> concurrent tasks and waits for all.</summary>
+    public Task RunTasksAsync(Action<int> body) => RunAll(Parameters.Tasks, body);
+
+    /// <summary>Runs <paramref name="body"/> as <paramref name="count"/> concurrent tasks and waits for all.</summary>
+    public static Task RunAll(int count, Action<int> body)
+    {
+        var tasks = new Task[count];
+        for (int i = 0; i < count; i++)
+        {
+            int id = i;
+            tasks[i] = Task.Run(() => body(id));
+        }
+
+        return Task.WhenAll(tasks); // a Task[]: the params-span overload is not rewritten by Coyote 1.7.11
+    }
+
+    /// <summary>Stores a fresh whole message; returns the error (None on success).</summary>
+    public MemoryError Store(bool tryOnly, out MessageToken token)
+    {
+        long owner = Interlocked.Increment(ref _nextOwner);
+        Message<CheckedPayload> message = CheckedPayload.Create(owner, 0);
+        MemoryError error;
+        if (tryOnly)
+        {
+            Manager.TryStore(message, out token, out error);
+        }
+        else
+        {
+            try
+            {
+                token = Manager.Store(message);
+                error = MemoryError.None;
+            }
+            catch (MemoryManagerException e)
+            {
+                token = default;
+                error = e.Error;
+            }
+        }
+
+        if (error == MemoryError.None)
+        {
+            _owners[token] = owner;
+        }
+
+        return error;
+    }
+
+    /// <summary>Reads (or peeks) and checks what it saw.</summary>
+    public MemoryError Read(MessageToken token, bool tryOnly, bool headerOnly = false)
+    {
+        bool freed = WasFreed(token);
+        MemoryError error;
+        if (headerOnly)
+        {
+            error = PeekCore(token, tryOnly);
+        }
+        else
+        {
+            error = ReadCore(token, tryOnly);
+        }
+
+        Context.TokenOperation(headerOnly ? OperationKind.PeekHeader : OperationKind.Read, token, freed, error);
+        return error;
+    }
+
+    private MemoryError ReadCore(MessageToken token, bool tryOnly)
+    {
+        ReadGuard<CheckedPayload> guard;
+        if (tryOnly)
+        {
+            if (!Manager.TryRead(token, out guard, out MemoryError error))
+            {
+                return error;
+            }
+        }
+        else
+        {
+            try
+            {
+                guard = Manager.Read(token);
+            }
+            catch (MemoryManagerException e)
+            {
+                return e.Error;
+            }
+        }
+
+        using (guard)
+        {
+            Context.MessageObserved(token, OwnerOf(token), guard.Value);
+        }
+
+        return MemoryError.None;
+    }
+
+    private MemoryError PeekCore(MessageToken token, bool tryOnly)
+    {
+        HeaderGuard guard;
+        if (tryOnly)
+        {
+            if (!Manager.TryPeekHeader(token, out guard, out MemoryError error))
+            {
+                return error;
+            }
+        }
+        else
+        {
+            try
+            {
+                guard = Manager.PeekHeader(token);
+            }
+            catch (MemoryManagerException e)
+            {
+                return e.Error;
+            }
+        }
+
+        using (guard)
+        {
+            // The header names its owner; handing it to the monitors as a whole message lets the
+            // stale-token monitor see a header of someone else's message.
+            Context.MessageObserved(token, OwnerOf(token), CheckedPayload.Create((long)guard.Value.TraceId, (long)guard.Value.Sequence));
+        }
+
+        return MemoryError.None;
+    }
+
+    /// <summary>Writes a new version in two steps with a scheduling point between them, so that a read
+    /// that overlaps the write would see a torn message.</summary>
+    public MemoryError Write(MessageToken token, bool tryOnly)
+    {
+        bool freed = WasFreed(token);
+        MemoryError error = WriteCore(token, tryOnly);
+        Context.TokenOperation(OperationKind.Write, token, freed, error);
+        return error;
+    }
+
+    private MemoryError WriteCore(MessageToken token, bool tryOnly)
+    {
+        WriteGuard<CheckedPayload> guard;
+        if (tryOnly)
+        {
+            if (!Manager.TryWrite(token, out guard, out MemoryError error))
+            {
+                return error;
+            }
+        }
+        else
+        {
+            try
+            {
+                guard = Manager.Write(token);
+            }
+            catch (MemoryManagerException e)
+            {
+                return e.Error;
+            }
+        }
+
+        using (guard)
+        {
+            ref Message<CheckedPayload> message = ref guard.Value;
+            Context.MessageObserved(token, OwnerOf(token), message);
+            long owner = message.Payload.Owner;
+            long version = message.Payload.Version + 1;
+            message.Header.Sequence = (ulong)version;
+            Context.Scheduler.Point();
+            message.Payload = new CheckedPayload(owner, version, CheckedPayload.Checksum(owner, version));
+        }
+
+        return MemoryError.None;
+    }
+
+    /// <summary>Frees (blocking or Try) and reports the result.</summary>
+    public MemoryError Free(MessageToken token, bool tryOnly)
+    {
+        bool freed = WasFreed(token);
+        MemoryError error;
+        if (tryOnly)
+        {
+            Manager.TryFree(token, out error);
+        }
+        else
+        {
+            try
+            {
+                Manager.Free(token);
+                error = MemoryError.None;
+            }
+            catch (MemoryManagerException e)
+            {
+                error = e.Error;
+            }
+        }
+
+        Context.TokenOperation(OperationKind.Free, token, freed, error);
+        return error;
+    }
+
+    /// <summary>Reports a scenario-level violation.</summary>
+    public void Fail(string property, string details) => Context.Sink.Report($"{property} violated: {details}");
+
+    /// <summary>Runs every monitor's quiescent check. Call only when no task is running.</summary>
+    public void CheckQuiescent() => Context.CheckQuiescent(Manager.SnapshotQuiescent());
+
+    private bool WasFreed(MessageToken token) => Context.StaleTokens?.IsFreed(token) ?? false;
+
+    private long OwnerOf(MessageToken token) => _owners.TryGetValue(token, out long owner) ? owner : -1;
+}

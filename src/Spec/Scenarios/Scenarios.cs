@@ -1,0 +1,312 @@
+using ManagerVerified.Spec.Checking;
+
+namespace ManagerVerified.Spec.Scenarios;
+
+/// <summary>Store/free churn: every task stores <c>Operations</c> messages, then frees them in order
+/// (the free-list's pop/push race; the classic ABA workload).</summary>
+public sealed class ChurnScenario : Scenario
+{
+    /// <inheritdoc />
+    public override string Name => "churn";
+
+    /// <inheritdoc />
+    public override string Description => "tasks store a batch then free it: pop/push races on the free-list";
+
+    /// <inheritdoc />
+    public override ScenarioParameters Defaults => new(Capacity: 4, Tasks: 2, Operations: 3);
+
+    /// <inheritdoc />
+    protected override Task ExecuteAsync(ScenarioRun run) => run.RunTasksAsync(task =>
+    {
+        var held = new List<MessageToken>();
+        for (int i = 0; i < run.Parameters.Operations; i++)
+        {
+            if (run.Store(tryOnly: (i & 1) == 0, out MessageToken token) == MemoryError.None)
+            {
+                held.Add(token);
+            }
+        }
+
+        foreach (MessageToken token in held)
+        {
+            run.Free(token, tryOnly: false);
+        }
+    });
+}
+
+/// <summary>Narrow-tag wraparound: store/free rounds long enough for a 1-3 bit tag to come back to its
+/// value while another task is paused inside its pop.</summary>
+public sealed class WraparoundScenario : Scenario
+{
+    /// <inheritdoc />
+    public override string Name => "wraparound";
+
+    /// <inheritdoc />
+    public override string Description => "repeated store/free rounds that wrap a narrow head tag";
+
+    /// <inheritdoc />
+    public override ScenarioParameters Defaults => new(Capacity: 4, Tasks: 6, Operations: 2, TagBits: 2);
+
+    /// <inheritdoc />
+    protected override Task ExecuteAsync(ScenarioRun run) => run.RunTasksAsync(task =>
+    {
+        // Task 0 is the victim: one store and one free, so one pop that may be paused between reading
+        // the head and its CAS. Every other task churns: Operations rounds of one or two stores and
+        // their frees (alternating), so that together they make the 2^TagBits successful head CASes
+        // that bring the victim's (top, tag) back while moving its top's link.
+        int rounds = task == 0 ? 1 : run.Parameters.Operations;
+        var held = new List<MessageToken>(2);
+        for (int round = 0; round < rounds; round++)
+        {
+            int batch = task == 0 ? 1 : 1 + ((round + task) & 1);
+            for (int i = 0; i < batch; i++)
+            {
+                if (run.Store(tryOnly: true, out MessageToken token) == MemoryError.None)
+                {
+                    held.Add(token);
+                }
+            }
+
+            foreach (MessageToken token in held)
+            {
+                run.Free(token, tryOnly: true);
+            }
+
+            held.Clear();
+        }
+    });
+}
+
+/// <summary>Readers against a writer on one slot: task 0 writes, the others read and peek.</summary>
+public sealed class ReadersWriterScenario : Scenario
+{
+    /// <inheritdoc />
+    public override string Name => "readers-writer";
+
+    /// <inheritdoc />
+    public override string Description => "one writer and several readers share one token: lock exclusion, torn reads";
+
+    /// <inheritdoc />
+    public override ScenarioParameters Defaults => new(Capacity: 2, Tasks: 3, Operations: 2);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(ScenarioRun run)
+    {
+        run.Store(tryOnly: false, out MessageToken shared);
+        await run.RunTasksAsync(task =>
+        {
+            for (int i = 0; i < run.Parameters.Operations; i++)
+            {
+                bool tryOnly = (i & 1) == 1;
+                if (task == 0)
+                {
+                    run.Write(shared, tryOnly);
+                }
+                else
+                {
+                    run.Read(shared, tryOnly, headerOnly: task % 2 == 0 && i % 2 == 0);
+                }
+            }
+        }).ConfigureAwait(false);
+        run.Free(shared, tryOnly: false);
+    }
+}
+
+/// <summary>Readers and writers against Free of the same token: task 0 frees the shared token halfway and
+/// stores a new message (on capacity 1, into the same slot); everyone keeps using the old token.</summary>
+public sealed class BorrowsVersusFreeScenario : Scenario
+{
+    /// <inheritdoc />
+    public override string Name => "borrows-vs-free";
+
+    /// <inheritdoc />
+    public override string Description => "reads and writes race a Free of the same token, then the slot is reused";
+
+    /// <inheritdoc />
+    public override ScenarioParameters Defaults => new(Capacity: 1, Tasks: 3, Operations: 2);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(ScenarioRun run)
+    {
+        run.Store(tryOnly: false, out MessageToken shared);
+        ulong replacement = 0;
+        await run.RunTasksAsync(task =>
+        {
+            for (int i = 0; i < run.Parameters.Operations; i++)
+            {
+                bool tryOnly = ((i + task) & 1) == 1;
+                if (task == 0)
+                {
+                    if (i == run.Parameters.Operations / 2)
+                    {
+                        run.Free(shared, tryOnly: false);
+                        if (run.Store(tryOnly: true, out MessageToken fresh) == MemoryError.None)
+                        {
+                            Volatile.Write(ref replacement, fresh.RawValue);
+                        }
+                    }
+
+                    run.Read(shared, tryOnly);
+                }
+                else if (task == 1)
+                {
+                    run.Write(shared, tryOnly);
+                }
+                else
+                {
+                    run.Read(shared, tryOnly, headerOnly: (i & 1) == 0);
+                }
+            }
+
+            run.Free(shared, tryOnly: true); // whoever comes last: NotAllocated once freed
+        }).ConfigureAwait(false);
+
+        if (replacement != 0)
+        {
+            run.Free(MessageToken.FromRawValue(replacement), tryOnly: false);
+        }
+    }
+}
+
+/// <summary>Exhaustion: more tasks than slots each store once and hold until everyone has tried;
+/// a <see cref="MemoryError.NoFreeSlots"/> is only right when every slot was taken.</summary>
+public sealed class ExhaustionScenario : Scenario
+{
+    /// <summary>The property this scenario checks itself.</summary>
+    public const string Property = "Store completeness";
+
+    /// <inheritdoc />
+    public override string Name => "exhaustion";
+
+    /// <inheritdoc />
+    public override string Description => "more tasks than slots store at once: NoFreeSlots only when the list was empty";
+
+    /// <inheritdoc />
+    public override ScenarioParameters Defaults => new(Capacity: 2, Tasks: 3, Operations: 1);
+
+    /// <inheritdoc />
+    protected override Task ExecuteAsync(ScenarioRun run)
+    {
+        int tasks = run.Parameters.Tasks;
+        int capacity = run.Parameters.Capacity;
+        var stored = new int[run.Parameters.Operations];
+        int tried = 0;
+        int freed = 0;
+        return run.RunTasksAsync(task =>
+        {
+            for (int round = 0; round < run.Parameters.Operations; round++)
+            {
+                MemoryError error = run.Store(tryOnly: (task & 1) == 0, out MessageToken token);
+                if (error == MemoryError.None)
+                {
+                    Interlocked.Increment(ref stored[round]);
+                }
+
+                // Nobody frees until every task has tried this round: a refusal then proves the list was empty.
+                int target = (round + 1) * tasks;
+                Interlocked.Increment(ref tried);
+                run.Context.Scheduler.WaitUntil(() => Volatile.Read(ref tried) >= target);
+                int storedNow = Volatile.Read(ref stored[round]);
+                if (error == MemoryError.NoFreeSlots && storedNow < capacity)
+                {
+                    run.Fail(Property, $"a store got NoFreeSlots while only {storedNow} of {capacity} slots were taken");
+                }
+                else if (storedNow > Math.Min(tasks, capacity))
+                {
+                    run.Fail(Property, $"{storedNow} stores succeeded on {capacity} slots in one round");
+                }
+
+                if (error == MemoryError.None)
+                {
+                    run.Read(token, tryOnly: true);
+                    run.Free(token, tryOnly: false);
+                }
+
+                // Everyone has freed before anyone starts the next round.
+                Interlocked.Increment(ref freed);
+                run.Context.Scheduler.WaitUntil(() => Volatile.Read(ref freed) >= target);
+            }
+        });
+    }
+}
+
+/// <summary>Every operation, blocking and Try, over a shared pool of tokens that includes stale,
+/// default and foreign (never issued) tokens.</summary>
+public sealed class MixedScenario : Scenario
+{
+    /// <inheritdoc />
+    public override string Name => "mixed";
+
+    /// <inheritdoc />
+    public override string Description => "every operation and Try-variant over shared, stale, default and foreign tokens";
+
+    /// <inheritdoc />
+    public override ScenarioParameters Defaults => new(Capacity: 2, Tasks: 2, Operations: 6);
+
+    /// <inheritdoc />
+    protected override Task ExecuteAsync(ScenarioRun run)
+    {
+        // The pool: tokens any task may pick. Slot 0 is never-issued (foreign), slot 1 is default.
+        var pool = new ulong[run.Parameters.Capacity + 4];
+        pool[0] = (999UL << 24) | 0;
+        return run.RunTasksAsync(task =>
+        {
+            var random = new Random(HashCode.Combine(run.Parameters.Seed, task));
+            var mine = new List<MessageToken>();
+            for (int i = 0; i < run.Parameters.Operations; i++)
+            {
+                int pick = random.Next(pool.Length);
+                MessageToken any = MessageToken.FromRawValue(Volatile.Read(ref pool[pick]));
+                bool tryOnly = random.Next(2) == 0;
+                switch (random.Next(6))
+                {
+                    case 0:
+                    case 1:
+                        if (run.Store(tryOnly: true, out MessageToken token) == MemoryError.None)
+                        {
+                            mine.Add(token);
+                            Volatile.Write(ref pool[2 + random.Next(pool.Length - 2)], token.RawValue);
+                        }
+
+                        break;
+                    case 2:
+                        run.Read(any, tryOnly: true, headerOnly: random.Next(2) == 0);
+                        break;
+                    case 3:
+                        run.Write(any, tryOnly: true);
+                        break;
+                    case 4:
+                        if (mine.Count > 0)
+                        {
+                            MessageToken own = mine[random.Next(mine.Count)];
+                            run.Read(own, tryOnly);
+                            run.Write(own, tryOnly);
+                        }
+
+                        break;
+                    default:
+                        if (mine.Count > 0)
+                        {
+                            int at = random.Next(mine.Count);
+                            if (run.Free(mine[at], tryOnly) is MemoryError.None or MemoryError.NotAllocated)
+                            {
+                                mine.RemoveAt(at);
+                            }
+                        }
+                        else
+                        {
+                            run.Free(any, tryOnly: true);
+                        }
+
+                        break;
+                }
+            }
+
+            // Leave nothing behind: blocking frees of what this task still owns.
+            foreach (MessageToken token in mine)
+            {
+                run.Free(token, tryOnly: false);
+            }
+        });
+    }
+}

@@ -1,0 +1,36 @@
+using ManagerVerified.Spec.Exploration;
+using ManagerVerified.Spec.Scenarios;
+using Xunit.Abstractions;
+
+namespace ManagerVerified.Tests.Coyote;
+
+/// <summary>Every planted bug is caught by the monitor that owns its property, under random and under
+/// PCT, within a fixed budget, and its trace replays to the same bug.</summary>
+public sealed class PlantedBugTests(ITestOutputHelper output) : CoyoteTestBase(output)
+{
+    private const uint MaxIterations = 20_000;
+
+    public static TheoryData<string, ExplorationStrategy> Cases()
+    {
+        var data = new TheoryData<string, ExplorationStrategy>();
+        foreach (PlantedBugCase bug in ScenarioCatalog.PlantedBugs)
+        {
+            if (bug.RandomFinds)
+            {
+                data.Add(bug.Label, ExplorationStrategy.Random);
+            }
+
+            data.Add(bug.Label, ExplorationStrategy.Prioritization);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void PlantedBug_IsCaughtByItsMonitor_AndReplays(string label, ExplorationStrategy strategy)
+    {
+        PlantedBugCase bug = ScenarioCatalog.PlantedBugs.Single(b => b.Label == label);
+        TestWithError(new ExplorationRequest(bug.Scenario, bug.Parameters, strategy, Budget(MaxIterations), Seed: 7919), bug.ExpectedProperty);
+    }
+}
