@@ -43,6 +43,20 @@ public sealed class SequentialModel<TPayload>
         }
     }
 
+    private SequentialModel(SequentialModel<TPayload> other)
+    {
+        Capacity = other.Capacity;
+        _firstGeneration = other._firstGeneration;
+        _nextGeneration = (ulong[])other._nextGeneration.Clone();
+        _live = (bool[])other._live.Clone();
+        _retired = (bool[])other._retired.Clone();
+        _messages = (Message<TPayload>[])other._messages.Clone();
+        _free = new Stack<int>(other._free.Reverse());
+    }
+
+    /// <summary>An independent copy (models are values: a state-machine test keeps every step's state).</summary>
+    public SequentialModel<TPayload> Clone() => new(this);
+
     /// <summary>The capacity.</summary>
     public int Capacity { get; }
 

@@ -1,0 +1,354 @@
+using ManagerVerified.Core;
+
+namespace ManagerVerified.Tests.Unit;
+
+/// <summary>Every row of the error table, each its own test, plus "an error never changes state".</summary>
+public sealed class ErrorTableTests
+{
+    [Fact]
+    public void TryStore_WhenFull_ReturnsNoFreeSlots()
+    {
+        var manager = TestMessages.Manager(1);
+        manager.Store(TestMessages.Of(1));
+        Assert.False(manager.TryStore(TestMessages.Of(2), out MessageToken token, out MemoryError error));
+        Assert.Equal(MemoryError.NoFreeSlots, error);
+        Assert.Equal(default, token);
+    }
+
+    [Fact]
+    public void Store_WhenFull_ThrowsNoFreeSlots()
+    {
+        var manager = TestMessages.Manager(1);
+        manager.Store(TestMessages.Of(1));
+        var e = Assert.Throws<MemoryManagerException>(() => manager.Store(TestMessages.Of(2)));
+        Assert.Equal(MemoryError.NoFreeSlots, e.Error);
+    }
+
+    [Fact]
+    public void Read_DefaultToken_BadToken()
+    {
+        var manager = TestMessages.Manager(2);
+        Assert.False(manager.TryRead(default, out _, out MemoryError error));
+        Assert.Equal(MemoryError.BadToken, error);
+        Assert.Equal(MemoryError.BadToken, Assert.Throws<MemoryManagerException>(() => { using var g = manager.Read(default); }).Error);
+    }
+
+    [Fact]
+    public void Read_IndexOutOfRange_BadToken()
+    {
+        var manager = TestMessages.Manager(2);
+        var token = new MessageToken(5, 1);
+        Assert.False(manager.TryRead(token, out _, out MemoryError error));
+        Assert.Equal(MemoryError.BadToken, error);
+    }
+
+    [Fact]
+    public void Read_GenerationNeverIssued_BadToken()
+    {
+        var manager = TestMessages.Manager(2);
+        MessageToken issued = manager.Store(TestMessages.Of(1));
+        var future = new MessageToken(issued.Index, issued.Generation + 1);
+        Assert.False(manager.TryRead(future, out _, out MemoryError error));
+        Assert.Equal(MemoryError.BadToken, error);
+        var neverStored = new MessageToken(1, 1); // slot 1 issued nothing yet
+        Assert.False(manager.TryPeekHeader(neverStored, out _, out error));
+        Assert.Equal(MemoryError.BadToken, error);
+    }
+
+    [Fact]
+    public void Free_DefaultToken_BadToken()
+    {
+        var manager = TestMessages.Manager(2);
+        Assert.False(manager.TryFree(default, out MemoryError error));
+        Assert.Equal(MemoryError.BadToken, error);
+    }
+
+    [Fact]
+    public void Read_FreedToken_StaleToken()
+    {
+        var manager = TestMessages.Manager(2);
+        MessageToken token = manager.Store(TestMessages.Of(1));
+        manager.Free(token);
+        Assert.False(manager.TryRead(token, out _, out MemoryError error));
+        Assert.Equal(MemoryError.StaleToken, error);
+        Assert.Equal(MemoryError.StaleToken, Assert.Throws<MemoryManagerException>(() => { using var g = manager.Read(token); }).Error);
+    }
+
+    [Fact]
+    public void Write_FreedToken_StaleToken()
+    {
+        var manager = TestMessages.Manager(2);
+        MessageToken token = manager.Store(TestMessages.Of(1));
+        manager.Free(token);
+        Assert.False(manager.TryWrite(token, out _, out MemoryError error));
+        Assert.Equal(MemoryError.StaleToken, error);
+        Assert.Equal(MemoryError.StaleToken, Assert.Throws<MemoryManagerException>(() => { using var g = manager.Write(token); }).Error);
+    }
+
+    [Fact]
+    public void PeekHeader_FreedToken_StaleToken()
+    {
+        var manager = TestMessages.Manager(2);
+        MessageToken token = manager.Store(TestMessages.Of(1));
+        manager.Free(token);
+        Assert.False(manager.TryPeekHeader(token, out _, out MemoryError error));
+        Assert.Equal(MemoryError.StaleToken, error);
+        Assert.Equal(MemoryError.StaleToken, Assert.Throws<MemoryManagerException>(() => { using var g = manager.PeekHeader(token); }).Error);
+    }
+
+    [Fact]
+    public void Read_FreedTokenAfterSlotReuse_StaleTokenNotNewMessage()
+    {
+        var manager = TestMessages.Manager(1);
+        MessageToken old = manager.Store(TestMessages.Of(1));
+        manager.Free(old);
+        MessageToken fresh = manager.Store(TestMessages.Of(2));
+        Assert.Equal(old.Index, fresh.Index);
+        Assert.False(manager.TryRead(old, out _, out MemoryError error));
+        Assert.Equal(MemoryError.StaleToken, error);
+        using var guard = manager.Read(fresh);
+        Assert.Equal(2, guard.Value.Payload);
+    }
+
+    [Fact]
+    public void Free_AlreadyFreed_NotAllocated()
+    {
+        var manager = TestMessages.Manager(2);
+        MessageToken token = manager.Store(TestMessages.Of(1));
+        manager.Free(token);
+        Assert.False(manager.TryFree(token, out MemoryError error));
+        Assert.Equal(MemoryError.NotAllocated, error);
+        Assert.Equal(MemoryError.NotAllocated, Assert.Throws<MemoryManagerException>(() => manager.Free(token)).Error);
+    }
+
+    [Fact]
+    public void TryRead_WhileWriteLocked_AlreadyBorrowed()
+    {
+        var manager = TestMessages.Manager(1);
+        MessageToken token = manager.Store(TestMessages.Of(1));
+        using var writer = manager.Write(token);
+        Assert.False(manager.TryRead(token, out _, out MemoryError error));
+        Assert.Equal(MemoryError.AlreadyBorrowed, error);
+        Assert.False(manager.TryPeekHeader(token, out _, out error));
+        Assert.Equal(MemoryError.AlreadyBorrowed, error);
+    }
+
+    [Fact]
+    public void TryWrite_WhileReadLocked_AlreadyBorrowed()
+    {
+        var manager = TestMessages.Manager(1);
+        MessageToken token = manager.Store(TestMessages.Of(1));
+        using var reader = manager.Read(token);
+        Assert.False(manager.TryWrite(token, out _, out MemoryError error));
+        Assert.Equal(MemoryError.AlreadyBorrowed, error);
+    }
+
+    [Fact]
+    public void TryWrite_WhileWriteLocked_AlreadyBorrowed()
+    {
+        var manager = TestMessages.Manager(1);
+        MessageToken token = manager.Store(TestMessages.Of(1));
+        using var writer = manager.Write(token);
+        Assert.False(manager.TryWrite(token, out _, out MemoryError error));
+        Assert.Equal(MemoryError.AlreadyBorrowed, error);
+    }
+
+    [Fact]
+    public void TryRead_WhileReadLocked_Succeeds()
+    {
+        var manager = TestMessages.Manager(1);
+        MessageToken token = manager.Store(TestMessages.Of(9));
+        using var first = manager.Read(token);
+        Assert.True(manager.TryRead(token, out ReadGuard<long> second, out MemoryError error));
+        using (second)
+        {
+            Assert.Equal(MemoryError.None, error);
+            Assert.Equal(9, second.Value.Payload);
+        }
+    }
+
+    [Fact]
+    public void TryFree_WhileReadGuardHeld_BorrowActive()
+    {
+        var manager = TestMessages.Manager(1);
+        MessageToken token = manager.Store(TestMessages.Of(1));
+        using (manager.PeekHeader(token))
+        {
+            Assert.False(manager.TryFree(token, out MemoryError error));
+            Assert.Equal(MemoryError.BorrowActive, error);
+        }
+
+        Assert.True(manager.TryFree(token, out _));
+    }
+
+    [Fact]
+    public void TryFree_WhileWriteGuardHeld_BorrowActive()
+    {
+        var manager = TestMessages.Manager(1);
+        MessageToken token = manager.Store(TestMessages.Of(1));
+        using (manager.Write(token))
+        {
+            Assert.False(manager.TryFree(token, out MemoryError error));
+            Assert.Equal(MemoryError.BorrowActive, error);
+        }
+
+        Assert.True(manager.TryFree(token, out _));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(int.MinValue)]
+    [InlineData(ConcurrentMemoryManager<long>.MaxCapacity + 1)]
+    [InlineData(int.MaxValue)]
+    public void Constructor_CapacityOutOfRange_Throws(int capacity) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ConcurrentMemoryManager<long>(capacity));
+
+    [Fact]
+    public void Constructor_MaxCapacity_Accepted()
+    {
+        var manager = new ConcurrentMemoryManager<byte>(ConcurrentMemoryManager<byte>.MaxCapacity, MemoryClass.PinnedHost);
+        Assert.Equal(ConcurrentMemoryManager<byte>.MaxCapacity, manager.Capacity);
+        Assert.Equal(manager.Capacity, manager.Available);
+        Assert.Equal(MemoryClass.PinnedHost, manager.MemoryClass);
+        MessageToken last = default;
+        for (int i = 0; i < 3; i++)
+        {
+            last = manager.Store(new Message<byte>(default, (byte)i));
+        }
+
+        using var guard = manager.Read(last);
+        Assert.Equal(2, guard.Value.Payload);
+    }
+
+    [Fact]
+    public void FailedOperations_LeaveSlotWordsAndCountUnchanged()
+    {
+        var manager = TestMessages.Manager(2);
+        MessageToken live = manager.Store(TestMessages.Of(10));
+        MessageToken freed = manager.Store(TestMessages.Of(20));
+        manager.Free(freed);
+        QuiescentSnapshot before = Snapshot(manager);
+
+        using (manager.Read(live))
+        {
+            Assert.False(manager.TryWrite(live, out _, out _));
+            Assert.False(manager.TryFree(live, out _));
+        }
+
+        Assert.False(manager.TryRead(freed, out _, out _));
+        Assert.False(manager.TryWrite(freed, out _, out _));
+        Assert.False(manager.TryFree(freed, out _));
+        Assert.False(manager.TryFree(default, out _));
+
+        Assert.False(manager.TryRead(new MessageToken(1, 99), out _, out _));
+
+        QuiescentSnapshot after = Snapshot(manager);
+        Assert.Equal(before.Available, after.Available);
+        Assert.Equal(before.FreeList, after.FreeList);
+        Assert.Equal(before.Words.Select(w => w.Value), after.Words.Select(w => w.Value));
+        using (var guard = manager.Read(live))
+        {
+            Assert.Equal(10, guard.Value.Payload);
+        }
+
+        // A refused store on a full manager leaves the head and every slot word as they were.
+        manager.Store(TestMessages.Of(30));
+        QuiescentSnapshot full = Snapshot(manager);
+        Assert.False(manager.TryStore(TestMessages.Of(40), out _, out _));
+        Assert.Equal(full.Words.Select(w => w.Value), Snapshot(manager).Words.Select(w => w.Value));
+        Assert.Equal(full.Head, Snapshot(manager).Head);
+        Assert.Equal(0, manager.Available);
+    }
+
+    [Fact]
+    public void WriteGuard_ExceptionInScope_LeavesSlotUnlockedAndValid()
+    {
+        var manager = TestMessages.Manager(1);
+        MessageToken token = manager.Store(TestMessages.Of(1));
+        Assert.Throws<InvalidOperationException>(() => WriteThenThrow(manager, token));
+
+        Assert.True(manager.TryWrite(token, out WriteGuard<long> again, out _));
+        again.Dispose();
+        using var reader = manager.Read(token);
+        Assert.Equal(2, reader.Value.Payload);
+    }
+
+    [Fact]
+    public void Guards_DisposedTwice_Harmless()
+    {
+        var manager = TestMessages.Manager(1);
+        MessageToken token = manager.Store(TestMessages.Of(1));
+        var read = manager.Read(token);
+        read.Dispose();
+        read.Dispose();
+        var write = manager.Write(token);
+        write.Dispose();
+        write.Dispose();
+        var header = manager.PeekHeader(token);
+        header.Dispose();
+        header.Dispose();
+        Assert.DoesNotContain(Snapshot(manager).Words, w => w.HasWriter || w.Readers != 0);
+        manager.Free(token);
+        Assert.Equal(1, manager.Available);
+    }
+
+    [Fact]
+    public void Guard_ValueAfterDispose_ThrowsObjectDisposed()
+    {
+        var manager = TestMessages.Manager(1);
+        MessageToken token = manager.Store(TestMessages.Of(1));
+        var read = manager.Read(token);
+        read.Dispose();
+        bool threw = false;
+        try
+        {
+            _ = read.Value.Payload;
+        }
+        catch (ObjectDisposedException)
+        {
+            threw = true;
+        }
+
+        Assert.True(threw);
+    }
+
+    [Fact]
+    public void Free_ClearsMessage_ManagerKeepsNoReferenceToPayload()
+    {
+        var manager = new ConcurrentMemoryManager<object>(1);
+        WeakReference weak = StoreAndFree(manager);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.False(weak.IsAlive);
+    }
+
+    [Fact]
+    public void HeaderGuard_ReturnsStoredHeader()
+    {
+        var manager = TestMessages.Manager(1);
+        var header = new MessageHeader { TraceId = 1, Sequence = 2, CreationTick = 3, DeadlineNs = 4, QoS = QoSClass.Bulk, PayloadSizeBytes = 5, Flags = MessageFlags.Compressed | MessageFlags.LastInBatch, MemoryClass = MemoryClass.Device };
+        MessageToken token = manager.Store(new Message<long>(header, 6));
+        using var guard = manager.PeekHeader(token);
+        Assert.Equal(header, guard.Value);
+    }
+
+    private static void WriteThenThrow(ConcurrentMemoryManager<long> manager, MessageToken token)
+    {
+        using var guard = manager.Write(token);
+        guard.Value.Payload = 2;
+        throw new InvalidOperationException("user code failed");
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference StoreAndFree(ConcurrentMemoryManager<object> manager)
+    {
+        var payload = new object();
+        MessageToken token = manager.Store(new Message<object>(default, payload));
+        manager.Free(token);
+        return new WeakReference(payload);
+    }
+
+    internal static QuiescentSnapshot Snapshot<T>(ConcurrentMemoryManager<T> manager) => manager.Core.SnapshotQuiescent();
+}

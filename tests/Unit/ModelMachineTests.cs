@@ -1,0 +1,402 @@
+using FsCheck;
+using FsCheck.Experimental;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using ManagerVerified.Core;
+using ManagerVerified.Seam;
+using ManagerVerified.Spec.Checking;
+using ManagerVerified.Spec.Model;
+
+namespace ManagerVerified.Tests.Unit;
+
+/// <summary>
+/// The manager against its sequential model (ManagerVerified.Spec): random sequences of every
+/// operation and Try-variant over live, stale, default and foreign tokens, on capacities 1-8, with
+/// production and narrow tags and with tags starting just below their wrap. Every result, every token
+/// and the available count must match the model.
+/// </summary>
+public sealed class ModelMachineTests
+{
+    [Property(MaxTest = 400)]
+    public Property Manager_AgreesWithSequentialModel() => new ManagerMachine(PlantedBug.None).ToProperty();
+
+    [Theory]
+    [InlineData(PlantedBug.GenerationNotAdvanced)]
+    [InlineData(PlantedBug.WriterIgnoresReaders)]
+    [InlineData(PlantedBug.ReaderIgnoresWriter)]
+    public void Manager_WithPlantedBug_DisagreesWithModel(PlantedBug bug)
+    {
+        // The same machine must fail when the manager is wrong: bug 8 lets a freed token keep working
+        // where the model says StaleToken; bugs 6 and 7 let a conflicting Try-borrow succeed inside a guard.
+        Property property = new ManagerMachine(bug).ToProperty();
+        Config config = Config.QuickThrowOnFailure.WithMaxTest(300).WithQuietOnSuccess(true);
+        Exception failure = Assert.ThrowsAny<Exception>(() => Check.One(config, property));
+        Assert.Contains("Falsifiable", failure.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The system under test plus the tokens it has handed out.</summary>
+    internal sealed class Actual(IMemoryManager<long> manager, string description)
+    {
+        internal IMemoryManager<long> Manager { get; } = manager;
+
+        public override string ToString() => description;
+    }
+
+    /// <summary>The model plus every token it has issued (so operations can pick stale ones), and what
+    /// the last operation must have returned. Immutable from step to step: Run returns a new Model.</summary>
+    internal sealed class Model
+    {
+        private readonly string _description;
+
+        internal Model(int capacity, string description)
+            : this(new SequentialModel<long>(capacity), [], description)
+        {
+        }
+
+        private Model(SequentialModel<long> spec, List<MessageToken> issued, string description)
+        {
+            Spec = spec;
+            Issued = issued;
+            _description = description;
+        }
+
+        internal SequentialModel<long> Spec { get; }
+
+        internal List<MessageToken> Issued { get; }
+
+        internal MemoryError Expected { get; set; }
+
+        internal MessageToken ExpectedToken { get; set; }
+
+        internal Message<long> ExpectedMessage { get; set; }
+
+        internal Model Next() => new(Spec.Clone(), [.. Issued], _description);
+
+        public override string ToString() => $"{_description} available={Spec.Available} issued={Issued.Count} expect={Expected}";
+    }
+
+    private sealed class ManagerMachine(PlantedBug bug) : Machine<Actual, Model>(50)
+    {
+        public override Arbitrary<Setup<Actual, Model>> Setup =>
+            (from capacity in Gen.Choose(1, 8)
+             from tagBits in Gen.Elements<int?>(null, 0, 1, 2, 3, 4)
+             from nearWrap in Gen.Elements(false, true)
+             select (Setup<Actual, Model>)new ManagerSetup(capacity, tagBits, nearWrap, bug)).ToArbitrary();
+
+        public override Gen<Operation<Actual, Model>> Next(Model model)
+        {
+            var candidates = new List<MessageToken>(model.Issued) { default, new MessageToken(model.Spec.Capacity + 3, 1), new MessageToken(0, 1_000_000) };
+            Gen<MessageToken> token = Gen.Elements(candidates.ToArray());
+            Gen<bool> tryOnly = Gen.Elements(false, true);
+            Gen<long> payload = Gen.Choose(1, 1_000_000).Select(v => (long)v);
+            return Gen.OneOf(
+                from p in payload from t in tryOnly select (Operation<Actual, Model>)new StoreOp(p, t),
+                from k in token from t in tryOnly from h in Gen.Elements(false, true) select (Operation<Actual, Model>)new ReadOp(k, t, h),
+                from k in token from p in payload from t in tryOnly select (Operation<Actual, Model>)new WriteOp(k, p, t),
+                from k in token from t in tryOnly select (Operation<Actual, Model>)new FreeOp(k, t),
+                from k in token from w in Gen.Elements(false, true) select (Operation<Actual, Model>)new BorrowConflictOp(k, w));
+        }
+    }
+
+    private sealed class ManagerSetup(int capacity, int? tagBits, bool nearWrap, PlantedBug bug) : Setup<Actual, Model>
+    {
+        private string Description => $"capacity={capacity} tag={(tagBits is int b ? $"{b}b" : "full")}{(nearWrap ? " near-wrap" : string.Empty)}";
+
+        public override Actual Actual()
+        {
+            ulong startTag = tagBits is int b ? (nearWrap ? (1UL << b) - 1 : 0) : (nearWrap ? HeadLayout.ForCapacity(capacity).TagMask - 1 : 0);
+            if (bug != PlantedBug.None)
+            {
+                var context = new VerificationContext(ThreadScheduler.Instance, new RecordingViolationSink(), capacity, bug, MonitorSet.None);
+                return new Actual(Build(new CheckedSeam(context), startTag), Description + " bug=" + bug);
+            }
+
+            return new Actual(Build(default(ProductionSeam), startTag), Description);
+        }
+
+        private SlotManager<long, TSeam> Build<TSeam>(TSeam seam, ulong startTag)
+            where TSeam : struct, IConcurrencySeam =>
+            tagBits is int bits
+                ? VerificationManagers.CreateNarrowTag<long, TSeam>(capacity, seam, bits, startTag)
+                : VerificationManagers.Create<long, TSeam>(capacity, seam, startTag);
+
+        public override Model Model() => new(capacity, Description);
+    }
+
+    private static Property Agree(Actual actual, Model model, MemoryError expected, MemoryError got, string what) =>
+        (expected == got && actual.Manager.Available == model.Spec.Available)
+            .Label($"{what}: model {expected}, manager {got}; available model {model.Spec.Available}, manager {actual.Manager.Available}");
+
+    private sealed class StoreOp(long payload, bool tryOnly) : Operation<Actual, Model>
+    {
+        public override Model Run(Model model)
+        {
+            Model next = model.Next();
+            next.Expected = next.Spec.Store(TestMessages.Of(payload), out MessageToken token);
+            next.ExpectedToken = token;
+            if (next.Expected == MemoryError.None)
+            {
+                next.Issued.Add(token);
+            }
+
+            return next;
+        }
+
+        public override Property Check(Actual actual, Model model)
+        {
+            MessageToken token;
+            MemoryError error;
+            if (tryOnly)
+            {
+                actual.Manager.TryStore(TestMessages.Of(payload), out token, out error);
+            }
+            else
+            {
+                try
+                {
+                    token = actual.Manager.Store(TestMessages.Of(payload));
+                    error = MemoryError.None;
+                }
+                catch (MemoryManagerException e)
+                {
+                    token = default;
+                    error = e.Error;
+                }
+            }
+
+            return Agree(actual, model, model.Expected, error, ToString()).And((token == model.ExpectedToken).Label($"token: model {model.ExpectedToken}, manager {token}"));
+        }
+
+        public override string ToString() => $"{(tryOnly ? "TryStore" : "Store")}({payload})";
+    }
+
+    private sealed class ReadOp(MessageToken token, bool tryOnly, bool headerOnly) : Operation<Actual, Model>
+    {
+        public override Model Run(Model model)
+        {
+            Model next = model.Next();
+            next.Expected = next.Spec.Read(token, out Message<long> message);
+            next.ExpectedMessage = message;
+            return next;
+        }
+
+        public override Property Check(Actual actual, Model model)
+        {
+            MemoryError error;
+            bool same = true;
+            if (headerOnly)
+            {
+                error = Peek(actual, out MessageHeader header);
+                same = error != MemoryError.None || header == model.ExpectedMessage.Header;
+            }
+            else
+            {
+                error = Read(actual, out Message<long> message);
+                same = error != MemoryError.None || (message.Payload == model.ExpectedMessage.Payload && message.Header == model.ExpectedMessage.Header);
+            }
+
+            return Agree(actual, model, model.Expected, error, ToString()).And(same.Label("the message read differs from the model's"));
+        }
+
+        private MemoryError Read(Actual actual, out Message<long> message)
+        {
+            message = default;
+            if (tryOnly)
+            {
+                if (!actual.Manager.TryRead(token, out ReadGuard<long> guard, out MemoryError error))
+                {
+                    return error;
+                }
+
+                using (guard)
+                {
+                    message = guard.Value;
+                }
+
+                return MemoryError.None;
+            }
+
+            try
+            {
+                using ReadGuard<long> guard = actual.Manager.Read(token);
+                message = guard.Value;
+                return MemoryError.None;
+            }
+            catch (MemoryManagerException e)
+            {
+                return e.Error;
+            }
+        }
+
+        private MemoryError Peek(Actual actual, out MessageHeader header)
+        {
+            header = default;
+            if (tryOnly)
+            {
+                if (!actual.Manager.TryPeekHeader(token, out HeaderGuard guard, out MemoryError error))
+                {
+                    return error;
+                }
+
+                using (guard)
+                {
+                    header = guard.Value;
+                }
+
+                return MemoryError.None;
+            }
+
+            try
+            {
+                using HeaderGuard guard = actual.Manager.PeekHeader(token);
+                header = guard.Value;
+                return MemoryError.None;
+            }
+            catch (MemoryManagerException e)
+            {
+                return e.Error;
+            }
+        }
+
+        public override string ToString() => $"{(tryOnly ? "Try" : string.Empty)}{(headerOnly ? "PeekHeader" : "Read")}({token})";
+    }
+
+    private sealed class WriteOp(MessageToken token, long payload, bool tryOnly) : Operation<Actual, Model>
+    {
+        public override Model Run(Model model)
+        {
+            Model next = model.Next();
+            next.Expected = next.Spec.Write(token, TestMessages.Of(payload));
+            return next;
+        }
+
+        public override Property Check(Actual actual, Model model)
+        {
+            MemoryError error;
+            if (tryOnly)
+            {
+                if (actual.Manager.TryWrite(token, out WriteGuard<long> guard, out error))
+                {
+                    using (guard)
+                    {
+                        guard.Value = TestMessages.Of(payload);
+                    }
+                }
+            }
+            else
+            {
+                try
+                {
+                    using WriteGuard<long> guard = actual.Manager.Write(token);
+                    guard.Value = TestMessages.Of(payload);
+                    error = MemoryError.None;
+                }
+                catch (MemoryManagerException e)
+                {
+                    error = e.Error;
+                }
+            }
+
+            return Agree(actual, model, model.Expected, error, ToString());
+        }
+
+        public override string ToString() => $"{(tryOnly ? "TryWrite" : "Write")}({token}, {payload})";
+    }
+
+    private sealed class FreeOp(MessageToken token, bool tryOnly) : Operation<Actual, Model>
+    {
+        public override Model Run(Model model)
+        {
+            Model next = model.Next();
+            next.Expected = next.Spec.Free(token);
+            return next;
+        }
+
+        public override Property Check(Actual actual, Model model)
+        {
+            MemoryError error;
+            if (tryOnly)
+            {
+                actual.Manager.TryFree(token, out error);
+            }
+            else
+            {
+                try
+                {
+                    actual.Manager.Free(token);
+                    error = MemoryError.None;
+                }
+                catch (MemoryManagerException e)
+                {
+                    error = e.Error;
+                }
+            }
+
+            return Agree(actual, model, model.Expected, error, ToString());
+        }
+
+        public override string ToString() => $"{(tryOnly ? "TryFree" : "Free")}({token})";
+    }
+
+    /// <summary>Holds a guard and tries the conflicting Try-operations inside it; changes nothing.</summary>
+    private sealed class BorrowConflictOp(MessageToken token, bool write) : Operation<Actual, Model>
+    {
+        public override Model Run(Model model)
+        {
+            Model next = model.Next();
+            next.Expected = next.Spec.Check(token, MemoryError.StaleToken);
+            return next;
+        }
+
+        public override Property Check(Actual actual, Model model)
+        {
+            var m = actual.Manager;
+            var seen = new List<string>();
+            MemoryError error;
+            if (write)
+            {
+                if (m.TryWrite(token, out WriteGuard<long> guard, out error))
+                {
+                    using (guard)
+                    {
+                        MemoryError e4 = MemoryError.BorrowActive;
+                        // Nested guards are disposed even when a (buggy) manager grants them.
+                        m.TryRead(token, out ReadGuard<long> g1, out MemoryError e1);
+                        g1.Dispose();
+                        m.TryPeekHeader(token, out HeaderGuard g2, out MemoryError e2);
+                        g2.Dispose();
+                        m.TryWrite(token, out WriteGuard<long> g3, out MemoryError e3);
+                        g3.Dispose();
+                        if (e1 != MemoryError.None && e2 != MemoryError.None && e3 != MemoryError.None)
+                        {
+                            m.TryFree(token, out e4);
+                        }
+                        seen.AddRange(new[] { Expect(e1, MemoryError.AlreadyBorrowed), Expect(e2, MemoryError.AlreadyBorrowed), Expect(e3, MemoryError.AlreadyBorrowed), Expect(e4, MemoryError.BorrowActive) }.Where(s => s.Length > 0));
+                    }
+                }
+            }
+            else if (m.TryRead(token, out ReadGuard<long> guard, out error))
+            {
+                using (guard)
+                {
+                    m.TryWrite(token, out WriteGuard<long> g1, out MemoryError e1);
+                    g1.Dispose();
+                    MemoryError e2 = MemoryError.BorrowActive;
+                    if (e1 != MemoryError.None)
+                    {
+                        m.TryFree(token, out e2);
+                    }
+                    bool nested = m.TryPeekHeader(token, out HeaderGuard inner, out MemoryError e3);
+                    inner.Dispose();
+                    seen.AddRange(new[] { Expect(e1, MemoryError.AlreadyBorrowed), Expect(e2, MemoryError.BorrowActive), nested ? string.Empty : $"nested peek {e3}" }.Where(s => s.Length > 0));
+                }
+            }
+
+            return Agree(actual, model, model.Expected, error, ToString()).And((seen.Count == 0).Label(string.Join("; ", seen)));
+        }
+
+        private static string Expect(MemoryError got, MemoryError want) => got == want ? string.Empty : $"got {got}, want {want}";
+
+        public override string ToString() => $"Hold{(write ? "Write" : "Read")}AndConflict({token})";
+    }
+}
