@@ -1,0 +1,134 @@
+using System.Globalization;
+using ManagerVerified.Spec.Exploration;
+using ManagerVerified.Spec.Scenarios;
+
+namespace ManagerVerified.Verify;
+
+/// <summary>Command-line options of the verification runner.</summary>
+internal sealed class Options
+{
+    public const string Usage = """
+        ManagerVerified verification runner: every scenario against the correct manager under Coyote,
+        then every planted bug, which must be caught and replayed.
+
+        usage: dotnet run --project tools/Verify -- [options]
+          --iterations N      iterations per correct-manager scenario and strategy (default 300)
+          --bug-budget N      iteration budget to catch each planted bug (default 20000)
+          --seeds N           seeds per planted bug and strategy, spaced widely (default 1)
+          --seed N            first seed (default 7919)
+          --strategy S[,S]    random, prioritization, fair-prioritization, q-learning, probabilistic, delay-bounding
+          --scenario NAME     only this scenario (and the planted bugs it exposes)
+          --capacity N        override the scenarios' capacity (1-64)
+          --tasks N           override the scenarios' task count (1-16)
+          --operations N      override the scenarios' operations per task (1-10000)
+          --correct-only      skip the planted bugs
+          --bugs-only         skip the correct manager
+          --out DIR           report folder (default verify-output)
+          --replay FILE       replay a trace written by a previous run (FILE.trace.json)
+          --list              list the scenarios and planted bugs
+          --help              this text
+        exit codes: 0 ok; 1 the correct manager showed a bug; 2 a planted bug was missed or did not replay; 3 both; 64 bad arguments
+        """;
+
+    public uint Iterations { get; private set; } = 300;
+
+    public uint BugBudget { get; private set; } = 20_000;
+
+    public uint Seeds { get; private set; } = 1;
+
+    public uint Seed { get; private set; } = 7919;
+
+    public ExplorationStrategy[]? Strategies { get; private set; }
+
+    public string? Scenario { get; private set; }
+
+    public int? Capacity { get; private set; }
+
+    public int? Tasks { get; private set; }
+
+    public int? Operations { get; private set; }
+
+    public bool CorrectOnly { get; private set; }
+
+    public bool BugsOnly { get; private set; }
+
+    public string Output { get; private set; } = "verify-output";
+
+    public string? Replay { get; private set; }
+
+    public bool List { get; private set; }
+
+    public bool Help { get; private set; }
+
+    public bool Matches(Scenario scenario) => Scenario is null || string.Equals(scenario.Name, Scenario, StringComparison.OrdinalIgnoreCase);
+
+    public IEnumerable<ExplorationStrategy> BugStrategies(PlantedBugCase bug) =>
+        Strategies ?? (bug.RandomFinds ? [ExplorationStrategy.Random, ExplorationStrategy.Prioritization] : [ExplorationStrategy.Prioritization]);
+
+    public ScenarioParameters Apply(ScenarioParameters p) => p with
+    {
+        Capacity = Capacity ?? p.Capacity,
+        Tasks = Tasks ?? p.Tasks,
+        Operations = Operations ?? p.Operations,
+    };
+
+    public static Options Parse(string[] args)
+    {
+        var o = new Options();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string arg = args[i];
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{arg} needs a value");
+            uint Count(uint min, uint max)
+            {
+                string v = Value();
+                return uint.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out uint n) && n >= min && n <= max
+                    ? n
+                    : throw new ArgumentException($"{arg} takes a whole number from {min} to {max}, not '{v}'");
+            }
+
+            switch (arg)
+            {
+                case "--iterations": o.Iterations = Count(1, 10_000_000); break;
+                case "--bug-budget": o.BugBudget = Count(1, 10_000_000); break;
+                case "--seeds": o.Seeds = Count(1, 1000); break;
+                case "--seed": o.Seed = Count(0, uint.MaxValue / 2); break;
+                case "--strategy": o.Strategies = Value().Split(',').Select(ParseStrategy).ToArray(); break;
+                case "--scenario": o.Scenario = ScenarioCatalog.Get(Value()).Name; break;
+                case "--capacity": o.Capacity = (int)Count(1, 64); break;
+                case "--tasks": o.Tasks = (int)Count(1, 16); break;
+                case "--operations": o.Operations = (int)Count(1, 10_000); break;
+                case "--correct-only": o.CorrectOnly = true; break;
+                case "--bugs-only": o.BugsOnly = true; break;
+                case "--out": o.Output = Value(); break;
+                case "--replay": o.Replay = Value(); break;
+                case "--list": o.List = true; break;
+                case "--help" or "-h" or "-?": o.Help = true; break;
+                default: throw new ArgumentException($"unknown option '{arg}'");
+            }
+        }
+
+        if (o.CorrectOnly && o.BugsOnly)
+        {
+            throw new ArgumentException("--correct-only and --bugs-only exclude each other");
+        }
+
+        if (o.Replay is not null && !File.Exists(o.Replay))
+        {
+            throw new ArgumentException($"no trace file at '{o.Replay}'");
+        }
+
+        return o;
+    }
+
+    private static ExplorationStrategy ParseStrategy(string name) => name.ToLowerInvariant() switch
+    {
+        "random" => ExplorationStrategy.Random,
+        "prioritization" or "pct" => ExplorationStrategy.Prioritization,
+        "fair-prioritization" or "fair-pct" => ExplorationStrategy.FairPrioritization,
+        "q-learning" or "qlearning" => ExplorationStrategy.QLearning,
+        "probabilistic" => ExplorationStrategy.Probabilistic,
+        "delay-bounding" => ExplorationStrategy.DelayBounding,
+        _ => throw new ArgumentException($"unknown strategy '{name}'"),
+    };
+}
