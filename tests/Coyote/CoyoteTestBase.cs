@@ -39,13 +39,14 @@ public abstract class CoyoteTestBase
     protected ExplorationResult TestWithError(ExplorationRequest request, string expected)
     {
         Assert.True(Explorer.IsRewritten, "the harness assemblies are not rewritten for Coyote: nothing would be explored");
-        ExplorationResult result = Explorer.Run(request, new SilentLogger());
+        using var logger = new TestOutputLogger(Output);
+        ExplorationResult result = Explorer.Run(request, logger);
         Output.WriteLine($"{request.Scenario.Name} [{request.Parameters}] {request.Strategy}: bug at iteration {result.IterationsRun} ({result.Elapsed.TotalSeconds:F2} s): {result.BugReport}");
         Assert.True(result.BugFound, $"no bug found in {result.IterationsRun} iterations; expected '{expected}'");
         Assert.Contains(expected, result.BugReport, StringComparison.Ordinal);
         Assert.NotNull(result.Trace);
 
-        ExplorationResult replay = Explorer.Replay(request, result.Trace!, new SilentLogger());
+        ExplorationResult replay = Explorer.Replay(request, result.Trace!, logger);
         Assert.True(replay.BugFound, "the trace did not reproduce the bug");
         Assert.Equal(result.BugReport, replay.BugReport);
         return result;
