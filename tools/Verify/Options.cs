@@ -12,7 +12,8 @@ internal sealed class Options
         then every planted bug, which must be caught and replayed.
 
         usage: dotnet run --project tools/Verify -- [options]
-          --iterations N      iterations per correct-manager scenario and strategy (default 300)
+          --iterations N      iterations per correct-manager scenario, strategy and seed (default 300)
+          --time-budget S     also stop each exploration after S seconds
           --bug-budget N      iteration budget to catch each planted bug (default 20000)
           --seeds N           seeds per planted bug and strategy, spaced widely (default 1)
           --seed N            first seed (default 7919)
@@ -21,6 +22,9 @@ internal sealed class Options
           --capacity N        override the scenarios' capacity (1-64)
           --tasks N           override the scenarios' task count (1-16)
           --operations N      override the scenarios' operations per task (1-10000)
+          --tag-bits N        a narrow head tag of 0-4 bits (the correct manager then shows the ABA)
+          --shard I/N         run only seed indices j with j mod N = I (0 <= I < N), for a CI matrix
+          --merge F [F...]    merge shard reports (report.json files) into --out and exit with their verdict
           --correct-only      skip the planted bugs
           --bugs-only         skip the correct manager
           --out DIR           report folder (default verify-output)
@@ -48,6 +52,16 @@ internal sealed class Options
 
     public int? Operations { get; private set; }
 
+    public int? TagBits { get; private set; }
+
+    public int? TimeBudget { get; private set; }
+
+    public int Shard { get; private set; }
+
+    public int ShardCount { get; private set; } = 1;
+
+    public List<string> Merge { get; } = [];
+
     public bool CorrectOnly { get; private set; }
 
     public bool BugsOnly { get; private set; }
@@ -70,6 +84,7 @@ internal sealed class Options
         Capacity = Capacity ?? p.Capacity,
         Tasks = Tasks ?? p.Tasks,
         Operations = Operations ?? p.Operations,
+        TagBits = TagBits ?? p.TagBits,
     };
 
     public static Options Parse(string[] args)
@@ -98,6 +113,21 @@ internal sealed class Options
                 case "--capacity": o.Capacity = (int)Count(1, 64); break;
                 case "--tasks": o.Tasks = (int)Count(1, 16); break;
                 case "--operations": o.Operations = (int)Count(1, 10_000); break;
+                case "--tag-bits": o.TagBits = (int)Count(0, 4); break;
+                case "--time-budget": o.TimeBudget = (int)Count(1, 86_400); break;
+                case "--shard": (o.Shard, o.ShardCount) = ParseShard(Value()); break;
+                case "--merge":
+                    while (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                    {
+                        o.Merge.Add(args[++i]);
+                    }
+
+                    if (o.Merge.Count == 0)
+                    {
+                        throw new ArgumentException("--merge needs at least one report.json");
+                    }
+
+                    break;
                 case "--correct-only": o.CorrectOnly = true; break;
                 case "--bugs-only": o.BugsOnly = true; break;
                 case "--out": o.Output = Value(); break;
@@ -119,6 +149,21 @@ internal sealed class Options
         }
 
         return o;
+    }
+
+    /// <summary>Parses "I/N" with 0 &lt;= I &lt; N &lt;= 1000.</summary>
+    public static (int Shard, int Count) ParseShard(string text)
+    {
+        string[] parts = text.Split('/');
+        if (parts.Length == 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int shard)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int count)
+            && count is >= 1 and <= 1000 && shard < count)
+        {
+            return (shard, count);
+        }
+
+        throw new ArgumentException($"--shard takes I/N with 0 <= I < N <= 1000, not '{text}'");
     }
 
     private static ExplorationStrategy ParseStrategy(string name) => name.ToLowerInvariant() switch

@@ -38,6 +38,7 @@ public enum ExplorationStrategy
 /// <param name="Seed">The strategy's random seed.</param>
 /// <param name="Monitors">The monitors to install.</param>
 /// <param name="MaxSteps">The scheduling-step bound of one iteration; reaching it is a bug.</param>
+/// <param name="TimeBudgetSeconds">When set, the exploration also stops after this many seconds.</param>
 public sealed record ExplorationRequest(
     Scenario Scenario,
     ScenarioParameters Parameters,
@@ -45,7 +46,8 @@ public sealed record ExplorationRequest(
     uint Iterations,
     uint Seed = 1,
     MonitorSet Monitors = MonitorSet.All,
-    uint MaxSteps = 20_000);
+    uint MaxSteps = 20_000,
+    int? TimeBudgetSeconds = null);
 
 /// <summary>What an exploration found.</summary>
 /// <param name="Request">The request.</param>
@@ -93,6 +95,11 @@ public static class Explorer
         Configuration config = Base(request.MaxSteps)
             .WithTestingIterations(request.Iterations)
             .WithRandomGeneratorSeed(request.Seed);
+        if (request.TimeBudgetSeconds is int seconds)
+        {
+            config = config.WithTestingTimeout(seconds);
+        }
+
         return request.Strategy switch
         {
             ExplorationStrategy.Random => config.WithRandomStrategy(),

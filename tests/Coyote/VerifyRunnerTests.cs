@@ -1,0 +1,172 @@
+using System.Text.Json;
+using ManagerVerified.Verify;
+
+namespace ManagerVerified.Tests.Coyote;
+
+/// <summary>The verification runner: arguments, shards, reports, merge, and one end-to-end run on a tiny budget.</summary>
+public sealed class VerifyRunnerTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "mv-verify-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    private static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int exit = Campaign.Run(args, output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Theory]
+    [InlineData("--bogus")]
+    [InlineData("--scenario", "no-such-scenario")]
+    [InlineData("--shard", "2/2")]
+    [InlineData("--shard", "x")]
+    [InlineData("--shard", "0/0")]
+    [InlineData("--tag-bits", "5")]
+    [InlineData("--iterations", "-3")]
+    [InlineData("--iterations")]
+    [InlineData("--replay", "/no/such/trace.trace.json")]
+    [InlineData("--strategy", "random,chaos")]
+    [InlineData("--correct-only", "--bugs-only")]
+    [InlineData("--merge")]
+    public void BadInput_OneLineError_ExitUsage(params string[] args)
+    {
+        (int exit, string output, string error) = Run(args);
+        Assert.Equal(Campaign.ExitUsage, exit);
+        Assert.Equal(string.Empty, output);
+        string line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("verify: ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Merge_MissingReport_ExitUsage()
+    {
+        (int exit, _, string error) = Run("--merge", "/no/such/report.json", "--out", _folder);
+        Assert.Equal(Campaign.ExitUsage, exit);
+        Assert.Contains("no report", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Help_And_List_Exit0()
+    {
+        Assert.Contains("--shard", Run("--help").Out, StringComparison.Ordinal);
+        (int exit, string output, _) = Run("--list");
+        Assert.Equal(0, exit);
+        Assert.Contains("wraparound", output, StringComparison.Ordinal);
+        Assert.Contains("GenerationNotAdvanced", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Options_Parse_ReadsEveryKnob()
+    {
+        Options o = Options.Parse(["--iterations", "7", "--bug-budget", "9", "--seeds", "4", "--seed", "11", "--strategy", "pct,q-learning",
+            "--scenario", "churn", "--capacity", "3", "--tasks", "2", "--operations", "5", "--tag-bits", "2", "--time-budget", "30", "--shard", "1/3", "--out", "x"]);
+        Assert.Equal((7u, 9u, 4u, 11u), (o.Iterations, o.BugBudget, o.Seeds, o.Seed));
+        Assert.Equal([Spec.Exploration.ExplorationStrategy.Prioritization, Spec.Exploration.ExplorationStrategy.QLearning], o.Strategies!);
+        Assert.Equal(("churn", 3, 2, 5, 2, 30), (o.Scenario, o.Capacity, o.Tasks, o.Operations, o.TagBits, o.TimeBudget));
+        Assert.Equal((1, 3, "x"), (o.Shard, o.ShardCount, o.Output));
+    }
+
+    [Theory]
+    [InlineData(10u, 3)]
+    [InlineData(1u, 1)]
+    [InlineData(2u, 5)]
+    [InlineData(64u, 7)]
+    public void SeedIndices_ShardsPartitionTheSeeds(uint seeds, int count)
+    {
+        var all = new List<uint>();
+        for (int shard = 0; shard < count; shard++)
+        {
+            IReadOnlyList<uint> mine = Campaign.SeedIndices(seeds, shard, count);
+            Assert.All(mine, j => Assert.Equal(shard, (int)(j % (uint)count)));
+            all.AddRange(mine);
+        }
+
+        Assert.Equal(Enumerable.Range(0, (int)seeds).Select(j => (uint)j), all.Order());
+        Assert.Equal(Campaign.SeedIndices(seeds, 0, count), Campaign.SeedIndices(seeds, 0, count)); // deterministic
+    }
+
+    [Fact]
+    public void Report_WriteReadMerge_PoolsSeedRunsAndKeepsVerdict()
+    {
+        Report a = Sample(0, caught: true);
+        Report b = Sample(1, caught: false);
+        a.Write(Path.Combine(_folder, "a"));
+        b.Write(Path.Combine(_folder, "b"));
+        Report merged = Report.MergeAll([Report.Read(Path.Combine(_folder, "a", "report.json")), Report.Read(Path.Combine(_folder, "b", "report.json"))]);
+
+        Row row = Assert.Single(merged.Rows);
+        Assert.Equal([0u, 1u], row.Runs.Select(r => r.SeedIndex));
+        Assert.Equal(25, row.Iterations);
+        Assert.Equal("10/10/10 (1/2)", row.Detection);
+        Assert.Equal(0, merged.ExitCode); // caught in one seed and replayed: caught
+        Assert.Equal(Campaign.ExitPlantedBugMissed, b.ExitCode); // alone, the second shard missed it
+        Assert.Contains("| planted | Bug |", File.ReadAllText(Path.Combine(_folder, "a", "report.md")), StringComparison.Ordinal);
+    }
+
+    private static Report Sample(uint seedIndex, bool caught) => new()
+    {
+        Seconds = 1,
+        Shards = [$"{seedIndex}/2"],
+        Rows =
+        [
+            new Row
+            {
+                Kind = Row.PlantedKind, Name = "Bug", Scenario = "churn", Configuration = "c", Strategy = "Random", ExpectedProperty = "P",
+                Runs = [new SeedRun(seedIndex, 7919 + seedIndex, caught ? 10 : 15, 0.5, caught ? "P violated" : null, caught, caught ? true : null, null, 0)],
+            },
+        ],
+    };
+
+    [Fact]
+    public void EndToEnd_TinyBudget_Exit0_ReportAndReplayableTraces()
+    {
+        (int exit, string output, _) = Run("--scenario", "readers-writer", "--iterations", "20", "--bug-budget", "2000", "--out", _folder);
+        Assert.True(exit == 0, output);
+        Assert.Contains("OK: correct manager clean", output, StringComparison.Ordinal);
+
+        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_folder, "report.json")));
+        JsonElement rows = json.RootElement.GetProperty("Rows");
+        Assert.Equal(4 + 4, rows.GetArrayLength()); // 4 strategies; 2 planted bugs x (random, PCT)
+        string[] traces = Directory.GetFiles(Path.Combine(_folder, "traces"), "*.trace.json");
+        Assert.Equal(4, traces.Length);
+        Assert.Contains("--replay", File.ReadAllText(Path.Combine(_folder, "report.md")), StringComparison.Ordinal);
+
+        (int replayExit, string replayOut, _) = Run("--replay", traces[0]);
+        Assert.Equal(0, replayExit);
+        Assert.Contains("reproduced: Read/write exclusion violated", replayOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EndToEnd_ShardsThenMerge_SameVerdictAsOneRun()
+    {
+        string s0 = Path.Combine(_folder, "s0");
+        string s1 = Path.Combine(_folder, "s1");
+        Assert.Equal(0, Run("--scenario", "borrows-vs-free", "--bugs-only", "--seeds", "3", "--shard", "0/2", "--out", s0).Exit);
+        Assert.Equal(0, Run("--scenario", "borrows-vs-free", "--bugs-only", "--seeds", "3", "--shard", "1/2", "--out", s1).Exit);
+        (int exit, string output, _) = Run("--merge", Path.Combine(s0, "report.json"), Path.Combine(s1, "report.json"), "--out", _folder);
+        Assert.Equal(0, exit);
+        Report merged = Report.Read(Path.Combine(_folder, "report.json"));
+        Assert.All(merged.Rows, r => Assert.Equal([0u, 1u, 2u], r.Runs.Select(run => run.SeedIndex)));
+        Assert.Contains("GenerationNotAdvanced", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EndToEnd_CorrectManagerWithNarrowTag_ExitsWithCorrectManagerBug()
+    {
+        // --tag-bits 0 turns the correct-manager runs into the ABA: the runner must fail with exit 1.
+        (int exit, string output, _) = Run("--scenario", "churn", "--correct-only", "--tasks", "4", "--operations", "2", "--tag-bits", "0",
+            "--strategy", "prioritization", "--iterations", "500", "--out", _folder);
+        Assert.Equal(Campaign.ExitCorrectManagerBug, exit);
+        Assert.Contains("ABA safety violated", output, StringComparison.Ordinal);
+    }
+}

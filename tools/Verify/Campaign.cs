@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ManagerVerified.Spec.Exploration;
+using ManagerVerified.Spec.Scenarios;
+
+namespace ManagerVerified.Verify;
+
+/// <summary>
+/// The verification campaign: every scenario against the correct manager under several Coyote
+/// strategies, then every planted bug, which must be caught and replayed from its trace.
+/// </summary>
+internal static class Campaign
+{
+    /// <summary>The correct manager showed a bug (or an uncontrolled invocation).</summary>
+    public const int ExitCorrectManagerBug = 1;
+
+    /// <summary>A planted bug was not caught, or its trace did not replay.</summary>
+    public const int ExitPlantedBugMissed = 2;
+
+    /// <summary>Bad arguments or input files.</summary>
+    public const int ExitUsage = 64;
+
+    private static readonly ExplorationStrategy[] s_defaultStrategies =
+        [ExplorationStrategy.Random, ExplorationStrategy.Prioritization, ExplorationStrategy.FairPrioritization, ExplorationStrategy.QLearning];
+
+    /// <summary>Consecutive seeds give near-identical runs (the engine increments the seed per iteration): space them widely.</summary>
+    public const uint SeedSpacing = 1_000_003;
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        Options options;
+        try
+        {
+            options = Options.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            error.WriteLine($"verify: {e.Message} (see --help)");
+            return ExitUsage;
+        }
+
+        if (options.Help)
+        {
+            output.WriteLine(Options.Usage);
+            return 0;
+        }
+
+        if (options.List)
+        {
+            List(output);
+            return 0;
+        }
+
+        if (options.Merge.Count > 0)
+        {
+            return Merge(options, output, error);
+        }
+
+        if (!Explorer.IsRewritten)
+        {
+            error.WriteLine("verify: the harness is not rewritten for Coyote; build with the CoyoteRewrite target (dotnet run does).");
+            return ExitUsage;
+        }
+
+        return options.Replay is not null ? Replay(options.Replay, output, error) : Explore(options, output);
+    }
+
+    /// <summary>The seed indices this shard runs: index j of 0..seeds-1 belongs to shard j mod count.</summary>
+    public static IReadOnlyList<uint> SeedIndices(uint seeds, int shard, int count) =>
+        Enumerable.Range(0, (int)seeds).Where(j => j % count == shard).Select(j => (uint)j).ToArray();
+
+    /// <summary>The seed of index <paramref name="index"/>.</summary>
+    public static uint SeedOf(uint firstSeed, uint index) => unchecked(firstSeed + (index * SeedSpacing));
+
+    private static void List(TextWriter output)
+    {
+        foreach (Scenario s in ScenarioCatalog.All)
+        {
+            output.WriteLine($"{s.Name,-16} {s.Defaults,-40} {s.Description}");
+        }
+
+        foreach (PlantedBugCase b in ScenarioCatalog.PlantedBugs)
+        {
+            output.WriteLine($"bug {b.Label,-26} on {b.ScenarioName,-16} -> {b.ExpectedProperty}");
+        }
+    }
+
+    private static int Explore(Options options, TextWriter output)
+    {
+        Directory.CreateDirectory(options.Output);
+        var rows = new List<Row>();
+        var total = Stopwatch.StartNew();
+        IReadOnlyList<uint> seeds = SeedIndices(options.Seeds, options.Shard, options.ShardCount);
+        string shardNote = options.ShardCount > 1 ? $", shard {options.Shard}/{options.ShardCount} (seed indices {string.Join(",", seeds)})" : string.Empty;
+
+        if (!options.BugsOnly)
+        {
+            output.WriteLine($"Correct manager: {options.Iterations} iterations per scenario, strategy and seed{shardNote}");
+            foreach (Scenario scenario in ScenarioCatalog.All.Where(options.Matches))
+            {
+                foreach (ExplorationStrategy strategy in options.Strategies ?? s_defaultStrategies)
+                {
+                    ScenarioParameters p = options.Apply(scenario.Defaults with { TagBits = options.TagBits });
+                    var row = new Row { Kind = Row.CorrectKind, Name = scenario.Name, Scenario = scenario.Name, Configuration = p.ToString(), Strategy = strategy.ToString() };
+                    foreach (uint index in seeds)
+                    {
+                        var request = new ExplorationRequest(scenario, p, strategy, options.Iterations, SeedOf(options.Seed, index), TimeBudgetSeconds: options.TimeBudget);
+                        ExplorationResult r = Explorer.Run(request);
+                        row.Runs.Add(SeedRun.From(index, r, expected: null, replayed: null, WriteTrace(options, row, index, r)));
+                    }
+
+                    rows.Add(row);
+                    output.WriteLine(row.Line());
+                }
+            }
+        }
+
+        if (!options.CorrectOnly)
+        {
+            output.WriteLine($"Planted bugs: budget {options.BugBudget} iterations per seed{shardNote}");
+            foreach (PlantedBugCase bug in ScenarioCatalog.PlantedBugs.Where(b => options.Matches(b.Scenario)))
+            {
+                foreach (ExplorationStrategy strategy in options.BugStrategies(bug))
+                {
+                    ScenarioParameters p = options.Apply(bug.Parameters);
+                    var row = new Row { Kind = Row.PlantedKind, Name = bug.Label, Scenario = bug.ScenarioName, Configuration = p.ToString(), Strategy = strategy.ToString(), ExpectedProperty = bug.ExpectedProperty };
+                    foreach (uint index in seeds)
+                    {
+                        var request = new ExplorationRequest(bug.Scenario, p, strategy, options.BugBudget, SeedOf(options.Seed, index), TimeBudgetSeconds: options.TimeBudget);
+                        ExplorationResult r = Explorer.Run(request);
+                        bool? replayed = r.BugFound ? Explorer.Replay(request, r.Trace!).BugReport == r.BugReport : null;
+                        row.Runs.Add(SeedRun.From(index, r, bug.ExpectedProperty, replayed, WriteTrace(options, row, index, r)));
+                    }
+
+                    rows.Add(row);
+                    output.WriteLine(row.Line());
+                }
+            }
+        }
+
+        total.Stop();
+        var report = new Report { Seconds = total.Elapsed.TotalSeconds, Shards = [$"{options.Shard}/{options.ShardCount}"], Rows = rows };
+        report.Write(options.Output);
+        output.WriteLine();
+        output.Write(report.Table());
+        int exit = report.ExitCode;
+        output.WriteLine(Summary(exit, total.Elapsed, options.Output));
+        return exit;
+    }
+
+    private static string Summary(int exit, TimeSpan elapsed, string folder) => exit == 0
+        ? $"OK: correct manager clean, every planted bug caught and replayed ({elapsed.TotalSeconds:F0} s). Reports in {folder}"
+        : $"FAILED (exit {exit}): {((exit & ExitCorrectManagerBug) != 0 ? "the correct manager showed a bug; " : string.Empty)}{((exit & ExitPlantedBugMissed) != 0 ? "a planted bug was missed or did not replay; " : string.Empty)}reports in {folder}";
+
+    private static string? WriteTrace(Options options, Row row, uint seedIndex, ExplorationResult result)
+    {
+        if (result.Trace is null)
+        {
+            return null;
+        }
+
+        string name = $"{row.Name}.{row.Strategy}.seed{seedIndex}".Replace('/', '-');
+        string path = Path.Combine(options.Output, "traces", name + ".trace.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, result.Trace);
+        File.WriteAllText(CasePath(path), JsonSerializer.Serialize(new TraceCase(result.Request.Scenario.Name, result.Request.Parameters, result.Request.Monitors)));
+        return path;
+    }
+
+    private static string CasePath(string tracePath) =>
+        tracePath.EndsWith(".trace.json", StringComparison.Ordinal) ? tracePath[..^".trace.json".Length] + ".case.json" : tracePath + ".case.json";
+
+    private static int Replay(string path, TextWriter output, TextWriter error)
+    {
+        string casePath = CasePath(path);
+        if (!File.Exists(casePath))
+        {
+            error.WriteLine($"verify: no case file '{casePath}' beside the trace (it names the scenario and parameters)");
+            return ExitUsage;
+        }
+
+        TraceCase? traceCase = JsonSerializer.Deserialize<TraceCase>(File.ReadAllText(casePath));
+        if (traceCase?.Parameters is null)
+        {
+            error.WriteLine($"verify: '{casePath}' is not a case file");
+            return ExitUsage;
+        }
+
+        var request = new ExplorationRequest(ScenarioCatalog.Get(traceCase.Scenario), traceCase.Parameters, ExplorationStrategy.Random, 1, Monitors: traceCase.Monitors);
+        ExplorationResult result = Explorer.Replay(request, File.ReadAllText(path));
+        output.WriteLine(result.BugFound ? $"reproduced: {result.BugReport}" : "the trace did not reproduce a bug");
+        return result.BugFound ? 0 : ExitPlantedBugMissed;
+    }
+
+    private static int Merge(Options options, TextWriter output, TextWriter error)
+    {
+        var reports = new List<Report>();
+        foreach (string path in options.Merge)
+        {
+            if (!File.Exists(path))
+            {
+                error.WriteLine($"verify: no report at '{path}'");
+                return ExitUsage;
+            }
+
+            reports.Add(Report.Read(path));
+        }
+
+        Report merged = Report.MergeAll(reports);
+        Directory.CreateDirectory(options.Output);
+        merged.Write(options.Output);
+        output.Write(merged.Table());
+        output.WriteLine(Summary(merged.ExitCode, TimeSpan.FromSeconds(merged.Seconds), options.Output));
+        return merged.ExitCode;
+    }
+
+    internal sealed record TraceCase(string Scenario, ScenarioParameters Parameters, Spec.Checking.MonitorSet Monitors = Spec.Checking.MonitorSet.All);
+}
