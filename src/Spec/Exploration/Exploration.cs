@@ -39,6 +39,7 @@ public enum ExplorationStrategy
 /// <param name="Monitors">The monitors to install.</param>
 /// <param name="MaxSteps">The scheduling-step bound of one iteration; reaching it is a bug.</param>
 /// <param name="TimeBudgetSeconds">When set, the exploration also stops after this many seconds.</param>
+/// <param name="CheckLinearizability">Records every iteration's history and checks it is linearizable.</param>
 public sealed record ExplorationRequest(
     Scenario Scenario,
     ScenarioParameters Parameters,
@@ -47,7 +48,8 @@ public sealed record ExplorationRequest(
     uint Seed = 1,
     MonitorSet Monitors = MonitorSet.All,
     uint MaxSteps = 20_000,
-    int? TimeBudgetSeconds = null);
+    int? TimeBudgetSeconds = null,
+    bool CheckLinearizability = true);
 
 /// <summary>What an exploration found.</summary>
 /// <param name="Request">The request.</param>
@@ -147,8 +149,9 @@ public static class Explorer
         Scenario scenario = request.Scenario;
         ScenarioParameters parameters = request.Parameters;
         MonitorSet monitors = request.Monitors;
+        bool linearizability = request.CheckLinearizability;
         var stopwatch = Stopwatch.StartNew();
-        using var engine = TestingEngine.Create(config, () => scenario.RunAsync(parameters, CoyoteScheduler.Instance, ViolationSink.Coyote, monitors));
+        using var engine = TestingEngine.Create(config, () => scenario.RunAsync(parameters, CoyoteScheduler.Instance, ViolationSink.Coyote, monitors, linearizability));
         engine.SetLogger(logger ?? new SilentLogger());
         engine.Run();
         stopwatch.Stop();
@@ -169,7 +172,7 @@ public static class Explorer
         ArgumentNullException.ThrowIfNull(request);
         Directory.CreateDirectory(directory);
         using var engine = TestingEngine.Create(Base(request.MaxSteps).WithReproducibleTrace(trace),
-            () => request.Scenario.RunAsync(request.Parameters, CoyoteScheduler.Instance, ViolationSink.Coyote, request.Monitors));
+            () => request.Scenario.RunAsync(request.Parameters, CoyoteScheduler.Instance, ViolationSink.Coyote, request.Monitors, request.CheckLinearizability));
         engine.SetLogger(new SilentLogger());
         engine.Run();
         return engine.TryEmitReports(directory, name, out IEnumerable<string> files) ? files.ToList() : [];

@@ -1,4 +1,5 @@
 using ManagerVerified.Spec.Checking;
+using ManagerVerified.Spec.Linearizability;
 
 namespace ManagerVerified.Spec.Scenarios;
 
@@ -17,15 +18,30 @@ public abstract class Scenario
     /// <summary>The parameters of the standard run.</summary>
     public abstract ScenarioParameters Defaults { get; }
 
-    /// <summary>Runs the scenario once: builds the checked manager, runs the tasks, then checks quiescence.</summary>
-    public async Task RunAsync(ScenarioParameters parameters, IScheduler scheduler, ViolationSink sink, MonitorSet monitors = MonitorSet.All)
+    /// <summary>The property the linearizability check reports under.</summary>
+    public const string LinearizabilityProperty = "Linearizability";
+
+    /// <summary>Runs the scenario once: builds the checked manager, runs the tasks, checks quiescence,
+    /// then (unless turned off) checks that the recorded history is linearizable.</summary>
+    public async Task RunAsync(ScenarioParameters parameters, IScheduler scheduler, ViolationSink sink, MonitorSet monitors = MonitorSet.All, bool checkLinearizability = true)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(sink);
         parameters.Validate();
         var context = new VerificationContext(scheduler, sink, parameters.Capacity, parameters.Bug, monitors);
-        var run = new ScenarioRun(parameters, context);
+        var run = new ScenarioRun(parameters, context, checkLinearizability ? new HistoryRecorder() : null);
         await ExecuteAsync(run).ConfigureAwait(false);
         run.CheckQuiescent();
+        if (run.Recorder is not null)
+        {
+            History history = run.Recorder.Snapshot();
+            var initial = new SpecState(parameters.Capacity, parameters.StartGeneration);
+            if (!LinearizabilityChecker.Check(history, initial).Linearizable)
+            {
+                History minimal = LinearizabilityChecker.MinimalViolation(history, initial) ?? history;
+                sink.Report($"{LinearizabilityProperty} violated: no sequential order explains this history ({minimal.Steps.Count} of {history.Steps.Count} steps shown):{Environment.NewLine}{minimal.Render()}");
+            }
+        }
     }
 
     /// <summary>The tasks of the scenario.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ManagerVerified.Core;
 using ManagerVerified.Spec.Checking;
+using ManagerVerified.Spec.Linearizability;
 using ManagerVerified.Spec.Monitors;
 
 namespace ManagerVerified.Spec.Scenarios;
@@ -14,12 +15,16 @@ public sealed class ScenarioRun
     private readonly ConcurrentDictionary<MessageToken, long> _owners = new();
     private long _nextOwner;
 
-    internal ScenarioRun(ScenarioParameters parameters, VerificationContext context)
+    internal ScenarioRun(ScenarioParameters parameters, VerificationContext context, HistoryRecorder? recorder = null)
     {
         Parameters = parameters;
         Context = context;
+        Recorder = recorder;
         Manager = CheckedManagers.Create(parameters, context);
     }
+
+    /// <summary>Records the run's history for the linearizability checker, when enabled.</summary>
+    public HistoryRecorder? Recorder { get; }
 
     /// <summary>The run's parameters.</summary>
     public ScenarioParameters Parameters { get; }
@@ -53,6 +58,7 @@ public sealed class ScenarioRun
     {
         long owner = Interlocked.Increment(ref _nextOwner);
         Message<CheckedPayload> message = CheckedPayload.Create(owner, 0);
+        int step = Recorder?.Begin(StepKind.Store, tryOnly, default, owner) ?? -1;
         MemoryError error;
         if (tryOnly)
         {
@@ -72,6 +78,7 @@ public sealed class ScenarioRun
             }
         }
 
+        Recorder?.End(step, error, token);
         if (error == MemoryError.None)
         {
             _owners[token] = owner;
@@ -100,11 +107,13 @@ public sealed class ScenarioRun
 
     private MemoryError ReadCore(MessageToken token, bool tryOnly)
     {
+        int step = Recorder?.Begin(StepKind.AcquireRead, tryOnly, token) ?? -1;
         ReadGuard<CheckedPayload> guard;
         if (tryOnly)
         {
             if (!Manager.TryRead(token, out guard, out MemoryError error))
             {
+                Recorder?.End(step, error);
                 return error;
             }
         }
@@ -116,25 +125,33 @@ public sealed class ScenarioRun
             }
             catch (MemoryManagerException e)
             {
+                Recorder?.End(step, e.Error);
                 return e.Error;
             }
         }
 
-        using (guard)
-        {
-            Context.MessageObserved(token, OwnerOf(token), guard.Value);
-        }
-
+        Recorder?.End(step, MemoryError.None, owner: guard.Value.Payload.Owner, version: guard.Value.Payload.Version);
+        Context.MessageObserved(token, OwnerOf(token), guard.Value);
+        Release(ref guard, token);
         return MemoryError.None;
+    }
+
+    private void Release(ref ReadGuard<CheckedPayload> guard, MessageToken token)
+    {
+        int step = Recorder?.Begin(StepKind.ReleaseRead, false, token) ?? -1;
+        guard.Dispose();
+        Recorder?.End(step, MemoryError.None);
     }
 
     private MemoryError PeekCore(MessageToken token, bool tryOnly)
     {
+        int step = Recorder?.Begin(StepKind.AcquireRead, tryOnly, token) ?? -1;
         HeaderGuard guard;
         if (tryOnly)
         {
             if (!Manager.TryPeekHeader(token, out guard, out MemoryError error))
             {
+                Recorder?.End(step, error);
                 return error;
             }
         }
@@ -146,17 +163,21 @@ public sealed class ScenarioRun
             }
             catch (MemoryManagerException e)
             {
+                Recorder?.End(step, e.Error);
                 return e.Error;
             }
         }
 
-        using (guard)
-        {
-            // The header names its owner; handing it to the monitors as a whole message lets the
-            // stale-token monitor see a header of someone else's message.
-            Context.MessageObserved(token, OwnerOf(token), CheckedPayload.Create((long)guard.Value.TraceId, (long)guard.Value.Sequence));
-        }
+        long owner = (long)guard.Value.TraceId;
+        long version = (long)guard.Value.Sequence;
+        Recorder?.End(step, MemoryError.None, owner: owner, version: version);
 
+        // The header names its owner; handing it to the monitors as a whole message lets the
+        // stale-token monitor see a header of someone else's message.
+        Context.MessageObserved(token, OwnerOf(token), CheckedPayload.Create(owner, version));
+        int release = Recorder?.Begin(StepKind.ReleaseRead, false, token) ?? -1;
+        guard.Dispose();
+        Recorder?.End(release, MemoryError.None);
         return MemoryError.None;
     }
 
@@ -172,11 +193,13 @@ public sealed class ScenarioRun
 
     private MemoryError WriteCore(MessageToken token, bool tryOnly)
     {
+        int step = Recorder?.Begin(StepKind.AcquireWrite, tryOnly, token) ?? -1;
         WriteGuard<CheckedPayload> guard;
         if (tryOnly)
         {
             if (!Manager.TryWrite(token, out guard, out MemoryError error))
             {
+                Recorder?.End(step, error);
                 return error;
             }
         }
@@ -188,21 +211,22 @@ public sealed class ScenarioRun
             }
             catch (MemoryManagerException e)
             {
+                Recorder?.End(step, e.Error);
                 return e.Error;
             }
         }
 
-        using (guard)
-        {
-            ref Message<CheckedPayload> message = ref guard.Value;
-            Context.MessageObserved(token, OwnerOf(token), message);
-            long owner = message.Payload.Owner;
-            long version = message.Payload.Version + 1;
-            message.Header.Sequence = (ulong)version;
-            Context.Scheduler.Point();
-            message.Payload = new CheckedPayload(owner, version, CheckedPayload.Checksum(owner, version));
-        }
-
+        ref Message<CheckedPayload> message = ref guard.Value;
+        Recorder?.End(step, MemoryError.None, owner: message.Payload.Owner, version: message.Payload.Version);
+        Context.MessageObserved(token, OwnerOf(token), message);
+        long owner = message.Payload.Owner;
+        long version = message.Payload.Version + 1;
+        message.Header.Sequence = (ulong)version;
+        Context.Scheduler.Point();
+        message.Payload = new CheckedPayload(owner, version, CheckedPayload.Checksum(owner, version));
+        int release = Recorder?.Begin(StepKind.ReleaseWrite, false, token, version: version) ?? -1;
+        guard.Dispose();
+        Recorder?.End(release, MemoryError.None);
         return MemoryError.None;
     }
 
@@ -210,6 +234,9 @@ public sealed class ScenarioRun
     public MemoryError Free(MessageToken token, bool tryOnly)
     {
         bool freed = WasFreed(token);
+        int acquire = Recorder?.Begin(StepKind.FreeAcquire, tryOnly, token) ?? -1;
+        int invalidate = Recorder?.Begin(StepKind.FreeInvalidate, tryOnly, token) ?? -1;
+        int recycle = Recorder?.Begin(StepKind.FreeRecycle, tryOnly, token) ?? -1;
         MemoryError error;
         if (tryOnly)
         {
@@ -228,6 +255,9 @@ public sealed class ScenarioRun
             }
         }
 
+        Recorder?.End(recycle, error);
+        Recorder?.End(invalidate, error);
+        Recorder?.End(acquire, error);
         Context.TokenOperation(OperationKind.Free, token, freed, error);
         return error;
     }

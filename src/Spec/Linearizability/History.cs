@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Text;
+
+namespace ManagerVerified.Spec.Linearizability;
+
+/// <summary>The steps a history is made of. Guarded operations are split at their lock: a read is an
+/// acquire (which sees the message) and a release; a write is an acquire and a release (which
+/// publishes the new content); a free is an exclusive acquire, an invalidation (the token goes stale)
+/// and a recycle (the slot returns to the free-list), all three inside the Free call's interval.</summary>
+public enum StepKind
+{
+    /// <summary>Store or TryStore of a message from <see cref="Step.Owner"/>.</summary>
+    Store,
+
+    /// <summary>Read, TryRead, PeekHeader or TryPeekHeader: takes a read borrow and sees the message.</summary>
+    AcquireRead,
+
+    /// <summary>Write or TryWrite: takes the write borrow and sees the message.</summary>
+    AcquireWrite,
+
+    /// <summary>Disposal of a read or header guard.</summary>
+    ReleaseRead,
+
+    /// <summary>Disposal of a write guard, publishing <see cref="Step.Version"/>.</summary>
+    ReleaseWrite,
+
+    /// <summary>Free or TryFree: takes the slot exclusively (its result is the call's result).</summary>
+    FreeAcquire,
+
+    /// <summary>The freeing call's release: the token stops working (a no-op when the Free failed).</summary>
+    FreeInvalidate,
+
+    /// <summary>The freed slot goes back on the free-list (a no-op when the Free failed).</summary>
+    FreeRecycle,
+}
+
+/// <summary>One step of a concurrent history: what was called, by whom, when, and what it returned.</summary>
+/// <param name="Id">The step's index in its history.</param>
+/// <param name="Task">The task that made the call (for display).</param>
+/// <param name="Kind">The step.</param>
+/// <param name="Try">True for a Try-variant (never blocks).</param>
+/// <param name="Token">The token argument (or, for Store, the token returned).</param>
+/// <param name="Owner">Store: the owner id stored. Acquire: the owner seen.</param>
+/// <param name="Version">Acquire: the version seen. ReleaseWrite: the version published.</param>
+/// <param name="Error">The result.</param>
+/// <param name="Invoke">Logical time of the call.</param>
+/// <param name="Response">Logical time of the return; <see cref="long.MaxValue"/> while pending.</param>
+public readonly record struct Step(
+    int Id, int Task, StepKind Kind, bool Try, MessageToken Token, long Owner, long Version, MemoryError Error, long Invoke, long Response)
+{
+    /// <summary>True when the call has returned.</summary>
+    public bool Completed => Response != long.MaxValue;
+
+    /// <inheritdoc />
+    public override string ToString()
+    {
+        string name = (Try ? "Try" : string.Empty) + Kind;
+        string result = Error == MemoryError.None ? "ok" : Error.ToString();
+        string detail = Kind switch
+        {
+            StepKind.Store => $"Store(owner {Owner}) -> {result}{(Error == MemoryError.None ? " " + Token : string.Empty)}",
+            StepKind.AcquireRead or StepKind.AcquireWrite => $"{name}({Token}) -> {result}{(Error == MemoryError.None ? $" sees {Owner}v{Version}" : string.Empty)}",
+            StepKind.ReleaseWrite => $"ReleaseWrite({Token}, v{Version})",
+            StepKind.FreeRecycle => $"FreeRecycle(slot {Token.Index})",
+            StepKind.FreeInvalidate => $"FreeInvalidate({Token})",
+            _ => $"{name}({Token}) -> {result}",
+        };
+        return Completed ? detail : detail + " (pending)";
+    }
+}
+
+/// <summary>A recorded history, and its rendering in per-task columns.</summary>
+public sealed class History
+{
+    /// <summary>Creates a history from its steps.</summary>
+    public History(IEnumerable<Step> steps) => Steps = steps.ToArray();
+
+    /// <summary>The steps, by id.</summary>
+    public IReadOnlyList<Step> Steps { get; }
+
+    /// <summary>The history cut at logical time <paramref name="time"/>: steps invoked before it; those
+    /// that had not returned by then are pending.</summary>
+    public History Prefix(long time) =>
+        new(Steps.Where(s => s.Invoke < time).Select(s => s.Response < time ? s : s with { Response = long.MaxValue, Error = MemoryError.None }));
+
+    /// <summary>Every call and return in time order, one column per task.</summary>
+    public string Render()
+    {
+        int[] tasks = Steps.Select(s => s.Task).Distinct().Order().ToArray();
+        const int Width = 44;
+        var events = Steps.SelectMany(s => s.Completed
+                ? new[] { (Time: s.Invoke, Step: s, Call: true), (Time: s.Response, Step: s, Call: false) }
+                : new[] { (Time: s.Invoke, Step: s, Call: true) })
+            .OrderBy(e => e.Time);
+        var sb = new StringBuilder();
+        sb.AppendLine(string.Concat(tasks.Select(t => $"task {t}".PadRight(Width))));
+        foreach (var e in events)
+        {
+            int column = Array.IndexOf(tasks, e.Step.Task);
+            string text = e.Call ? $"> {e.Step.Kind}{(e.Step.Kind == StepKind.Store ? string.Empty : " " + e.Step.Token)}" : $"< {e.Step}";
+            if (text.Length > Width - 2)
+            {
+                text = text[..(Width - 2)];
+            }
+
+            sb.Append(new string(' ', column * Width)).AppendLine(text);
+        }
+
+        return sb.ToString();
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => string.Join(Environment.NewLine, Steps.Select(s => string.Create(CultureInfo.InvariantCulture, $"[{s.Invoke},{(s.Completed ? s.Response.ToString(CultureInfo.InvariantCulture) : "..")}] t{s.Task} {s}")));
+}

@@ -1,0 +1,315 @@
+using System.Text;
+using ManagerVerified.Core;
+
+namespace ManagerVerified.Spec.Linearizability;
+
+/// <summary>
+/// The sequential specification the linearizability checker replays steps against: the same rules as
+/// <see cref="Model.SequentialModel{TPayload}"/> (LIFO free slots, generations, StaleToken/BadToken/
+/// NotAllocated), plus borrows (readers, a writer) so that AlreadyBorrowed, BorrowActive and blocking
+/// are part of the specification, and a slot "in transit" between a Free's invalidation and its recycle.
+/// Immutable: <see cref="TryApply"/> returns a new state.
+/// </summary>
+public sealed class SpecState : IEquatable<SpecState>
+{
+    private readonly ulong[] _generation;   // the generation the slot issues next (or has live)
+    private readonly byte[] _flags;         // Live | Retired | InTransit | Writer
+    private readonly int[] _readers;
+    private readonly long[] _owner;
+    private readonly long[] _version;
+    private readonly int[] _free;           // free stack, top last
+    private readonly ulong _firstGeneration;
+    private int _hash;
+
+    private const byte Live = 1, Retired = 2, InTransit = 4, Writer = 8, Freeing = 16;
+
+    /// <summary>The state of a new manager of <paramref name="capacity"/> slots.</summary>
+    public SpecState(int capacity, ulong firstGeneration = SlotWord.FirstGeneration)
+    {
+        _generation = Enumerable.Repeat(firstGeneration, capacity).ToArray();
+        _flags = new byte[capacity];
+        _readers = new int[capacity];
+        _owner = new long[capacity];
+        _version = new long[capacity];
+        _free = Enumerable.Range(0, capacity).Reverse().ToArray();
+        _firstGeneration = firstGeneration;
+    }
+
+    private SpecState(SpecState o, int[]? free = null)
+    {
+        _generation = (ulong[])o._generation.Clone();
+        _flags = (byte[])o._flags.Clone();
+        _readers = (int[])o._readers.Clone();
+        _owner = (long[])o._owner.Clone();
+        _version = (long[])o._version.Clone();
+        _free = free ?? o._free;
+        _firstGeneration = o._firstGeneration;
+    }
+
+    private int Capacity => _flags.Length;
+
+    /// <summary>Applies <paramref name="step"/>: null when the step cannot take effect now (it would
+    /// block) or when its recorded result differs from what the specification returns.</summary>
+    /// <param name="step">The step.</param>
+    /// <param name="matchResult">False for a pending step, whose result is unknown: any result goes.</param>
+    public SpecState? TryApply(in Step step, bool matchResult = true)
+    {
+        switch (step.Kind)
+        {
+            case StepKind.Store:
+            {
+                if (_free.Length == 0)
+                {
+                    return !matchResult || step.Error == MemoryError.NoFreeSlots ? this : null;
+                }
+
+                int slot = _free[^1];
+                var token = new MessageToken(slot, _generation[slot]);
+                if (matchResult && (step.Error != MemoryError.None || step.Token != token || step.Owner == 0))
+                {
+                    return null;
+                }
+
+                var next = new SpecState(this, _free[..^1]);
+                next._flags[slot] = Live;
+                next._owner[slot] = step.Owner;
+                next._version[slot] = 0;
+                return next;
+            }
+
+            case StepKind.AcquireRead:
+            case StepKind.AcquireWrite:
+            {
+                bool write = step.Kind == StepKind.AcquireWrite;
+                MemoryError error = Classify(step.Token, MemoryError.StaleToken);
+                if (error == MemoryError.None)
+                {
+                    int slot = step.Token.Index;
+                    bool blocked = (_flags[slot] & Writer) != 0 || (write && _readers[slot] > 0);
+                    if (blocked)
+                    {
+                        if (!step.Try)
+                        {
+                            return null; // a blocking acquire cannot take effect while the conflict lasts
+                        }
+
+                        error = MemoryError.AlreadyBorrowed;
+                    }
+                }
+
+                if (matchResult && step.Error != error)
+                {
+                    return null;
+                }
+
+                if (error != MemoryError.None)
+                {
+                    return this;
+                }
+
+                int s = step.Token.Index;
+                if (matchResult && (step.Owner != _owner[s] || step.Version != _version[s]))
+                {
+                    return null;
+                }
+
+                var next = new SpecState(this);
+                if (write)
+                {
+                    next._flags[s] |= Writer;
+                }
+                else
+                {
+                    next._readers[s]++;
+                }
+
+                return next;
+            }
+
+            case StepKind.ReleaseRead:
+            {
+                int s = step.Token.Index;
+                if (s >= Capacity || _readers[s] == 0)
+                {
+                    return null;
+                }
+
+                var next = new SpecState(this);
+                next._readers[s]--;
+                return next;
+            }
+
+            case StepKind.ReleaseWrite:
+            {
+                int s = step.Token.Index;
+                if (s >= Capacity || (_flags[s] & Writer) == 0)
+                {
+                    return null;
+                }
+
+                var next = new SpecState(this);
+                next._flags[s] &= unchecked((byte)~Writer);
+                next._version[s] = step.Version;
+                return next;
+            }
+
+            case StepKind.FreeAcquire:
+            {
+                MemoryError error = Classify(step.Token, MemoryError.NotAllocated);
+                int s = step.Token.Index;
+                if (error == MemoryError.None && ((_flags[s] & Writer) != 0 || _readers[s] > 0))
+                {
+                    if (!step.Try)
+                    {
+                        return null; // a blocking Free waits for the borrows to end
+                    }
+
+                    error = MemoryError.BorrowActive;
+                }
+
+                if (matchResult && step.Error != error)
+                {
+                    return null;
+                }
+
+                if (error != MemoryError.None)
+                {
+                    return this;
+                }
+
+                var next = new SpecState(this);
+                next._flags[s] |= Writer | Freeing;
+                return next;
+            }
+
+            case StepKind.FreeInvalidate:
+            {
+                if (step.Completed && step.Error != MemoryError.None)
+                {
+                    return this; // the Free failed: nothing was invalidated
+                }
+
+                int s = step.Token.Index;
+                if (s >= Capacity || (_flags[s] & Freeing) == 0 || step.Token.Generation != _generation[s])
+                {
+                    return null; // only after this token's Free took the slot
+                }
+
+                var next = new SpecState(this);
+                next._owner[s] = 0;
+                next._version[s] = 0;
+                if (_generation[s] == SlotWord.MaxGeneration)
+                {
+                    next._flags[s] = Retired;
+                }
+                else
+                {
+                    next._generation[s]++;
+                    next._flags[s] = InTransit;
+                }
+
+                return next;
+            }
+
+            case StepKind.FreeRecycle:
+            {
+                if (step.Completed && step.Error != MemoryError.None)
+                {
+                    return this; // the Free failed: nothing was recycled
+                }
+
+                int s = step.Token.Index;
+                if (s >= Capacity)
+                {
+                    return null;
+                }
+
+                if ((_flags[s] & Retired) != 0)
+                {
+                    return this;
+                }
+
+                if ((_flags[s] & InTransit) == 0)
+                {
+                    return null; // no Free of this slot is between its invalidation and its recycle
+                }
+
+                var next = new SpecState(this, [.. _free, s]);
+                next._flags[s] = 0;
+                return next;
+            }
+
+            default:
+                return null;
+        }
+    }
+
+    private MemoryError Classify(MessageToken token, MemoryError stale)
+    {
+        int slot = token.Index;
+        ulong generation = token.Generation;
+        if (generation == 0 || slot >= Capacity)
+        {
+            return MemoryError.BadToken;
+        }
+
+        ulong current = _generation[slot];
+        if ((_flags[slot] & Live) != 0 && generation == current)
+        {
+            return MemoryError.None;
+        }
+
+        bool issued = generation >= _firstGeneration && (generation < current || (generation == current && (_flags[slot] & Retired) != 0));
+        return issued ? stale : MemoryError.BadToken;
+    }
+
+    /// <inheritdoc />
+    public bool Equals(SpecState? other) =>
+        other is not null && GetHashCode() == other.GetHashCode()
+        && _generation.AsSpan().SequenceEqual(other._generation) && _flags.AsSpan().SequenceEqual(other._flags)
+        && _readers.AsSpan().SequenceEqual(other._readers) && _owner.AsSpan().SequenceEqual(other._owner)
+        && _version.AsSpan().SequenceEqual(other._version) && _free.AsSpan().SequenceEqual(other._free);
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => Equals(obj as SpecState);
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+    {
+        if (_hash == 0)
+        {
+            var h = new HashCode();
+            for (int i = 0; i < Capacity; i++)
+            {
+                h.Add(_generation[i]);
+                h.Add(_flags[i]);
+                h.Add(_readers[i]);
+                h.Add(_owner[i]);
+                h.Add(_version[i]);
+            }
+
+            foreach (int f in _free)
+            {
+                h.Add(f);
+            }
+
+            _hash = h.ToHashCode() | 1;
+        }
+
+        return _hash;
+    }
+
+    /// <inheritdoc />
+    public override string ToString()
+    {
+        var sb = new StringBuilder("free=[").AppendJoin(',', _free).Append("] ");
+        for (int i = 0; i < Capacity; i++)
+        {
+            sb.Append(i).Append(":g").Append(_generation[i]).Append((_flags[i] & Live) != 0 ? "L" : string.Empty)
+              .Append((_flags[i] & InTransit) != 0 ? "T" : string.Empty).Append((_flags[i] & Freeing) != 0 ? "F" : string.Empty).Append((_flags[i] & Writer) != 0 ? "W" : string.Empty)
+              .Append(_readers[i] > 0 ? $"R{_readers[i]}" : string.Empty).Append(' ');
+        }
+
+        return sb.ToString();
+    }
+}
