@@ -1,3 +1,4 @@
+using ManagerVerified.Spec.Checking;
 using ManagerVerified.Spec.Exploration;
 using ManagerVerified.Spec.Scenarios;
 using Xunit.Abstractions;
@@ -26,11 +27,35 @@ public sealed class PlantedBugTests(ITestOutputHelper output) : CoyoteTestBase(o
         return data;
     }
 
+    public static TheoryData<string, ExplorationStrategy> LinearizabilityCases()
+    {
+        var data = new TheoryData<string, ExplorationStrategy>();
+        foreach (PlantedBugCase bug in ScenarioCatalog.PlantedBugs.Where(b => b.BreaksLinearizability))
+        {
+            if (bug.RandomFinds)
+            {
+                data.Add(bug.Label, ExplorationStrategy.Random);
+            }
+
+            data.Add(bug.Label, ExplorationStrategy.Prioritization);
+        }
+
+        return data;
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void PlantedBug_IsCaughtByItsMonitor_AndReplays(string label, ExplorationStrategy strategy)
     {
         PlantedBugCase bug = ScenarioCatalog.PlantedBugs.Single(b => b.Label == label);
         TestWithError(new ExplorationRequest(bug.Scenario, bug.Parameters, strategy, Budget(MaxIterations), Seed: 7919), bug.ExpectedProperty);
+    }
+
+    [Theory]
+    [MemberData(nameof(LinearizabilityCases))]
+    public void PlantedBug_WithEveryMonitorOff_IsCaughtByLinearizabilityCheckerAlone(string label, ExplorationStrategy strategy)
+    {
+        PlantedBugCase bug = ScenarioCatalog.PlantedBugs.Single(b => b.Label == label);
+        TestWithError(new ExplorationRequest(bug.Scenario, bug.Parameters, strategy, Budget(MaxIterations), Seed: 7919, MonitorSet.None), Scenario.LinearizabilityProperty);
     }
 }

@@ -104,7 +104,7 @@ internal static class Campaign
                     var row = new Row { Kind = Row.CorrectKind, Name = scenario.Name, Scenario = scenario.Name, Configuration = p.ToString(), Strategy = strategy.ToString() };
                     foreach (uint index in seeds)
                     {
-                        var request = new ExplorationRequest(scenario, p, strategy, options.Iterations, SeedOf(options.Seed, index), TimeBudgetSeconds: options.TimeBudget);
+                        var request = new ExplorationRequest(scenario, p, strategy, options.Iterations, SeedOf(options.Seed, index), options.Monitors, TimeBudgetSeconds: options.TimeBudget, CheckLinearizability: options.Linearizability);
                         ExplorationResult r = Explorer.Run(request);
                         row.Runs.Add(SeedRun.From(index, r, expected: null, replayed: null, WriteTrace(options, row, index, r)));
                     }
@@ -123,13 +123,15 @@ internal static class Campaign
                 foreach (ExplorationStrategy strategy in options.BugStrategies(bug))
                 {
                     ScenarioParameters p = options.Apply(bug.Parameters);
-                    var row = new Row { Kind = Row.PlantedKind, Name = bug.Label, Scenario = bug.ScenarioName, Configuration = p.ToString(), Strategy = strategy.ToString(), ExpectedProperty = bug.ExpectedProperty };
+                    // With the named monitors off, the linearizability checker alone must report the bug.
+                    string expected = options.Monitors == Spec.Checking.MonitorSet.None ? Spec.Scenarios.Scenario.LinearizabilityProperty : bug.ExpectedProperty;
+                    var row = new Row { Kind = Row.PlantedKind, Name = bug.Label, Scenario = bug.ScenarioName, Configuration = p.ToString(), Strategy = strategy.ToString(), ExpectedProperty = expected };
                     foreach (uint index in seeds)
                     {
-                        var request = new ExplorationRequest(bug.Scenario, p, strategy, options.BugBudget, SeedOf(options.Seed, index), TimeBudgetSeconds: options.TimeBudget);
+                        var request = new ExplorationRequest(bug.Scenario, p, strategy, options.BugBudget, SeedOf(options.Seed, index), options.Monitors, TimeBudgetSeconds: options.TimeBudget, CheckLinearizability: options.Linearizability);
                         ExplorationResult r = Explorer.Run(request);
                         bool? replayed = r.BugFound ? Explorer.Replay(request, r.Trace!).BugReport == r.BugReport : null;
-                        row.Runs.Add(SeedRun.From(index, r, bug.ExpectedProperty, replayed, WriteTrace(options, row, index, r)));
+                        row.Runs.Add(SeedRun.From(index, r, expected, replayed, WriteTrace(options, row, index, r)));
                     }
 
                     rows.Add(row);

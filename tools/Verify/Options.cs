@@ -25,6 +25,8 @@ internal sealed class Options
           --tag-bits N        a narrow head tag of 0-4 bits (the correct manager then shows the ABA)
           --shard I/N         run only seed indices j with j mod N = I (0 <= I < N), for a CI matrix
           --merge F [F...]    merge shard reports (report.json files) into --out and exit with their verdict
+          --no-linearizability  do not record and check each iteration's history
+          --monitors none|all   turn the named monitors off (the linearizability checker alone) or on
           --correct-only      skip the planted bugs
           --bugs-only         skip the correct manager
           --out DIR           report folder (default verify-output)
@@ -63,6 +65,10 @@ internal sealed class Options
     public List<string> Merge { get; } = [];
 
     public bool CorrectOnly { get; private set; }
+
+    public bool Linearizability { get; private set; } = true;
+
+    public Spec.Checking.MonitorSet Monitors { get; private set; } = Spec.Checking.MonitorSet.All;
 
     public bool BugsOnly { get; private set; }
 
@@ -129,6 +135,15 @@ internal sealed class Options
 
                     break;
                 case "--correct-only": o.CorrectOnly = true; break;
+                case "--no-linearizability": o.Linearizability = false; break;
+                case "--monitors":
+                    o.Monitors = Value() switch
+                    {
+                        "none" => Spec.Checking.MonitorSet.None,
+                        "all" => Spec.Checking.MonitorSet.All,
+                        string other => throw new ArgumentException($"--monitors takes none or all, not '{other}'"),
+                    };
+                    break;
                 case "--bugs-only": o.BugsOnly = true; break;
                 case "--out": o.Output = Value(); break;
                 case "--replay": o.Replay = Value(); break;

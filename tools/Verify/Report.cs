@@ -77,8 +77,10 @@ internal sealed class Row
         : null;
 
     public string Line() => Kind == CorrectKind
-        ? string.Create(CultureInfo.InvariantCulture, $"  {(Ok ? "ok  " : "BUG ")} {Name,-16} {Strategy,-18} {Iterations,7} it {Seconds,7:F2} s {PerSecond,6:F0} it/s  {Configuration}{(FirstReport is null ? string.Empty : "\n       " + FirstReport + "\n       replay: " + ReplayCommand)}")
-        : string.Create(CultureInfo.InvariantCulture, $"  {(Ok ? "ok  " : "MISS")} {Name,-24} {Strategy,-14} caught at {Detection,-24} replay {Replayed,-3} {Seconds,6:F2} s  {FirstReport ?? "no report"}");
+        ? string.Create(CultureInfo.InvariantCulture, $"  {(Ok ? "ok  " : "BUG ")} {Name,-16} {Strategy,-18} {Iterations,7} it {Seconds,7:F2} s {PerSecond,6:F0} it/s  {Configuration}{(FirstReport is null ? string.Empty : "\n       " + FirstLine(FirstReport) + "\n       replay: " + ReplayCommand)}")
+        : string.Create(CultureInfo.InvariantCulture, $"  {(Ok ? "ok  " : "MISS")} {Name,-24} {Strategy,-14} caught at {Detection,-24} replay {Replayed,-3} {Seconds,6:F2} s  {FirstLine(FirstReport) ?? "no report"}");
+
+    private static string? FirstLine(string? text) => text?.Split('\n')[0].TrimEnd();
 }
 
 /// <summary>A campaign's results: written as JSON and Markdown, read back and merged across shards.</summary>

@@ -24,6 +24,9 @@ public enum MonitorSet
     /// <summary><see cref="StaleTokenMonitor"/>.</summary>
     StaleToken = 1 << 4,
 
+    /// <summary>The exhaustion scenario's own check that NoFreeSlots means every slot was taken.</summary>
+    StoreCompleteness = 1 << 5,
+
     /// <summary>Every monitor.</summary>
-    All = NoDoubleAllocation | AbaSafety | AvailableCount | ReadWriteExclusion | StaleToken,
+    All = NoDoubleAllocation | AbaSafety | AvailableCount | ReadWriteExclusion | StaleToken | StoreCompleteness,
 }

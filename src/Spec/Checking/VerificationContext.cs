@@ -20,6 +20,7 @@ public sealed class VerificationContext
         Sink = sink;
         Capacity = capacity;
         Bug = bug;
+        Installed = monitors;
         var list = new List<ManagerMonitor>();
         if (monitors.HasFlag(MonitorSet.AbaSafety))
         {
@@ -58,6 +59,9 @@ public sealed class VerificationContext
 
     /// <summary>The capacity of the checked manager.</summary>
     public int Capacity { get; }
+
+    /// <summary>Which monitors (and scenario checks) are installed.</summary>
+    public MonitorSet Installed { get; }
 
     /// <summary>The planted bug, if any.</summary>
     public PlantedBug Bug { get; }

@@ -86,14 +86,16 @@ public sealed class History
     /// <summary>Every call and return in time order, one column per task.</summary>
     public string Render()
     {
-        int[] tasks = Steps.Select(s => s.Task).Distinct().Order().ToArray();
+        // Columns in order of each task's first call, numbered 1..k: raw task ids differ from run to
+        // run (and between a run and its replay), the order of first calls does not.
+        int[] tasks = Steps.OrderBy(s => s.Invoke).Select(s => s.Task).Distinct().ToArray();
         const int Width = 44;
         var events = Steps.SelectMany(s => s.Completed
                 ? new[] { (Time: s.Invoke, Step: s, Call: true), (Time: s.Response, Step: s, Call: false) }
                 : new[] { (Time: s.Invoke, Step: s, Call: true) })
             .OrderBy(e => e.Time);
         var sb = new StringBuilder();
-        sb.AppendLine(string.Concat(tasks.Select(t => $"task {t}".PadRight(Width))));
+        sb.AppendLine(string.Concat(tasks.Select((_, i) => $"task {i + 1}".PadRight(Width))));
         foreach (var e in events)
         {
             int column = Array.IndexOf(tasks, e.Step.Task);
