@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using ManagerVerified.Samples.Pipeline;
+
+namespace ManagerVerified.Tests.Unit;
+
+/// <summary>The samples run as tests: the token pipeline, and a consumer built from the packed NuGet package.</summary>
+public sealed class SampleTests
+{
+    [Theory]
+    [InlineData(5_000, 8)]
+    [InlineData(2_000, 1)]
+    public async Task TokenPipeline_PassesEveryMessageOnce_WithinCapacity(int count, int capacity)
+    {
+        PipelineResult result = await TokenPipeline.RunAsync(count, capacity);
+        Assert.Equal(count, result.Consumed);
+        double expected = Enumerable.Range(0, count).Sum(i => (i * 0.5 * 9 / 5) + 32);
+        Assert.Equal(expected, result.Sum, precision: 6);
+        Assert.InRange(result.MaxInFlight, 1, capacity);
+    }
+
+    [Fact]
+    public void PackageConsumer_BuiltFromFolderFeed_Runs()
+    {
+        string root = RepositoryRoot();
+        string work = Path.Combine(Path.GetTempPath(), "mv-pack-" + Guid.NewGuid().ToString("N"));
+        string feed = Path.Combine(work, "feed");
+        string packages = Path.Combine(work, "packages");
+        string version = "0.1.0-test" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            Run(root, "pack", "src/Manager", "-c", "Release", "-o", feed, $"-p:Version={version}", "-p:CoyoteRewrite=false");
+            Assert.True(File.Exists(Path.Combine(feed, $"ManagerVerified.{version}.nupkg")));
+            string output = Run(root, "run", "--project", "samples/PackageConsumer", "-c", "Release",
+                $"-p:ManagerVerifiedVersion={version}", $"-p:RestoreAdditionalProjectSources={feed}",
+                $"-p:RestorePackagesPath={packages}", $"-p:BaseIntermediateOutputPath={Path.Combine(work, "obj")}/", $"-p:BaseOutputPath={Path.Combine(work, "bin")}/");
+            Assert.Contains("payload=42 stale=True available=4/4", output, StringComparison.Ordinal);
+            // The library came from the package restored out of the folder feed, not from a project reference.
+            Assert.True(File.Exists(Path.Combine(packages, "managerverified", version, "lib", "net10.0", "ManagerVerified.dll")));
+            Assert.DoesNotContain("ProjectReference", File.ReadAllText(Path.Combine(root, "samples", "PackageConsumer", "PackageConsumer.csproj")), StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(work))
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        }
+    }
+
+    private static string Run(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        string output = stdout.Result + stderr.Result;
+        Assert.True(process.ExitCode == 0, $"dotnet {string.Join(' ', args)} failed ({process.ExitCode}):\n{output}");
+        return output;
+    }
+
+    private static string RepositoryRoot()
+    {
+        string? dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "ManagerVerified.sln")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+
+        return dir ?? throw new InvalidOperationException("ManagerVerified.sln not found above the test output");
+    }
+}
