@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using ManagerVerified.Core;
+using ManagerVerified.Diagnostics;
 using ManagerVerified.Seam;
 
 namespace ManagerVerified;
@@ -19,24 +21,50 @@ namespace ManagerVerified;
 /// <para>Do not wait on a slot you hold yourself: calling <see cref="Free"/> or <see cref="Write"/>
 /// on a token while the same thread holds a guard on it never returns. Use the Try members there.</para>
 /// </remarks>
-public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
+public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>, IDisposable, ManagerMetrics.IMetricsSource
 {
     /// <summary>The largest capacity a manager accepts: 2^24 slots (the token's index field).</summary>
     public const int MaxCapacity = 1 << MessageToken.IndexBits;
 
     private readonly SlotManager<TPayload, ProductionSeam> _core;
+    private readonly DiagnosticTracker? _diagnostics;
+    private readonly KeyValuePair<string, object?> _tag;
+    private int _disposed;
 
     /// <summary>Creates a manager with <paramref name="capacity"/> slots, all allocated now.</summary>
     /// <param name="capacity">The number of slots, 1 to <see cref="MaxCapacity"/>.</param>
     /// <param name="memoryClass">The memory class of the messages this manager holds.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1 or above <see cref="MaxCapacity"/>.</exception>
     public ConcurrentMemoryManager(int capacity, MemoryClass memoryClass = MemoryClass.Host)
+        : this(capacity, new ConcurrentMemoryManagerOptions { MemoryClass = memoryClass })
     {
+    }
+
+    /// <summary>Creates a manager with <paramref name="capacity"/> slots and the given options.</summary>
+    /// <param name="capacity">The number of slots, 1 to <see cref="MaxCapacity"/>.</param>
+    /// <param name="options">Name (for metrics), memory class, diagnostic mode.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1 or above <see cref="MaxCapacity"/>.</exception>
+    public ConcurrentMemoryManager(int capacity, ConcurrentMemoryManagerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, MaxCapacity);
         _core = new SlotManager<TPayload, ProductionSeam>(
-            capacity, memoryClass, default, HeadLayout.ForCapacity(capacity), startTag: 0, startGeneration: SlotWord.FirstGeneration);
+            capacity, options.MemoryClass, default, HeadLayout.ForCapacity(capacity), startTag: 0, startGeneration: SlotWord.FirstGeneration);
+        Name = options.Name ?? string.Empty;
+        _tag = new KeyValuePair<string, object?>(ManagerMetrics.ManagerTag, Name);
+        _diagnostics = options.DiagnosticMode ? new DiagnosticTracker(capacity) : null;
+        if (options.Name is not null)
+        {
+            ManagerMetrics.Register(this);
+        }
     }
+
+    /// <summary>The name given in <see cref="ConcurrentMemoryManagerOptions.Name"/> (empty when none).</summary>
+    public string Name { get; }
+
+    /// <summary>In diagnostic mode: stale uses, double frees and leak reports. Raised on the thread that noticed.</summary>
+    public event EventHandler<ManagerDiagnosticEventArgs>? Diagnostic;
 
     /// <inheritdoc />
     public int Capacity => _core.Capacity;
@@ -57,38 +85,231 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     public MemoryClass MemoryClass => _core.MemoryClass;
 
     /// <inheritdoc />
-    public MessageToken Store(Message<TPayload> message) => _core.Store(message);
+    public MessageToken Store(Message<TPayload> message)
+    {
+        if (!TryStore(message, out MessageToken token, out MemoryError error))
+        {
+            throw new MemoryManagerException(error);
+        }
+
+        return token;
+    }
 
     /// <inheritdoc />
-    public bool TryStore(Message<TPayload> message, out MessageToken token, out MemoryError error) =>
-        _core.TryStore(message, out token, out error);
+    public bool TryStore(Message<TPayload> message, out MessageToken token, out MemoryError error)
+    {
+        bool stored = _core.TryStore(message, out token, out error);
+        if (_diagnostics is not null || ManagerMetrics.Stores.Enabled || ManagerMetrics.NoFreeSlots.Enabled)
+        {
+            Observe(stored ? ManagerMetrics.Stores : ManagerMetrics.NoFreeSlots);
+            if (stored)
+            {
+                _diagnostics?.OnStored(token);
+            }
+        }
+
+        return stored;
+    }
 
     /// <inheritdoc />
-    public ReadGuard<TPayload> Read(MessageToken token) => _core.Read(token);
+    public ReadGuard<TPayload> Read(MessageToken token)
+    {
+        if (_diagnostics is null)
+        {
+            return _core.Read(token);
+        }
+
+        try
+        {
+            return _core.Read(token);
+        }
+        catch (MemoryManagerException e)
+        {
+            throw Explain(token, e.Error);
+        }
+    }
 
     /// <inheritdoc />
-    public bool TryRead(MessageToken token, out ReadGuard<TPayload> guard, out MemoryError error) =>
-        _core.TryRead(token, out guard, out error);
+    public bool TryRead(MessageToken token, out ReadGuard<TPayload> guard, out MemoryError error)
+    {
+        bool ok = _core.TryRead(token, out guard, out error);
+        if (!ok && _diagnostics is not null)
+        {
+            Explain(token, error);
+        }
+
+        return ok;
+    }
 
     /// <inheritdoc />
-    public WriteGuard<TPayload> Write(MessageToken token) => _core.Write(token);
+    public WriteGuard<TPayload> Write(MessageToken token)
+    {
+        if (_diagnostics is null)
+        {
+            return _core.Write(token);
+        }
+
+        try
+        {
+            return _core.Write(token);
+        }
+        catch (MemoryManagerException e)
+        {
+            throw Explain(token, e.Error);
+        }
+    }
 
     /// <inheritdoc />
-    public bool TryWrite(MessageToken token, out WriteGuard<TPayload> guard, out MemoryError error) =>
-        _core.TryWrite(token, out guard, out error);
+    public bool TryWrite(MessageToken token, out WriteGuard<TPayload> guard, out MemoryError error)
+    {
+        bool ok = _core.TryWrite(token, out guard, out error);
+        if (!ok && _diagnostics is not null)
+        {
+            Explain(token, error);
+        }
+
+        return ok;
+    }
 
     /// <inheritdoc />
-    public HeaderGuard PeekHeader(MessageToken token) => _core.PeekHeader(token);
+    public HeaderGuard PeekHeader(MessageToken token)
+    {
+        if (_diagnostics is null)
+        {
+            return _core.PeekHeader(token);
+        }
+
+        try
+        {
+            return _core.PeekHeader(token);
+        }
+        catch (MemoryManagerException e)
+        {
+            throw Explain(token, e.Error);
+        }
+    }
 
     /// <inheritdoc />
-    public bool TryPeekHeader(MessageToken token, out HeaderGuard guard, out MemoryError error) =>
-        _core.TryPeekHeader(token, out guard, out error);
+    public bool TryPeekHeader(MessageToken token, out HeaderGuard guard, out MemoryError error)
+    {
+        bool ok = _core.TryPeekHeader(token, out guard, out error);
+        if (!ok && _diagnostics is not null)
+        {
+            Explain(token, error);
+        }
+
+        return ok;
+    }
 
     /// <inheritdoc />
-    public void Free(MessageToken token) => _core.Free(token);
+    public void Free(MessageToken token)
+    {
+        if (!TryFreeCore(token, wait: true, out MemoryError error))
+        {
+            throw _diagnostics is null ? new MemoryManagerException(error) : Explain(token, error);
+        }
+    }
 
     /// <inheritdoc />
-    public bool TryFree(MessageToken token, out MemoryError error) => _core.TryFree(token, out error);
+    public bool TryFree(MessageToken token, out MemoryError error)
+    {
+        bool ok = TryFreeCore(token, wait: false, out error);
+        if (!ok && _diagnostics is not null)
+        {
+            Explain(token, error);
+        }
+
+        return ok;
+    }
+
+    private bool TryFreeCore(MessageToken token, bool wait, out MemoryError error)
+    {
+        if (wait)
+        {
+            try
+            {
+                _core.Free(token);
+                error = MemoryError.None;
+            }
+            catch (MemoryManagerException e)
+            {
+                error = e.Error;
+                return false;
+            }
+        }
+        else if (!_core.TryFree(token, out error))
+        {
+            return false;
+        }
+
+        if (_diagnostics is not null || ManagerMetrics.Frees.Enabled)
+        {
+            Observe(ManagerMetrics.Frees);
+            _diagnostics?.OnFreed(token);
+        }
+
+        return true;
+    }
+
+    /// <summary>The tokens stored and not yet freed, each with the stack of its Store (diagnostic mode only).</summary>
+    /// <exception cref="InvalidOperationException">The manager is not in diagnostic mode.</exception>
+    public IReadOnlyList<OutstandingToken> GetOutstandingTokens() =>
+        (_diagnostics ?? throw new InvalidOperationException("GetOutstandingTokens needs ConcurrentMemoryManagerOptions.DiagnosticMode.")).Outstanding();
+
+    /// <summary>Reports outstanding tokens: raises <see cref="Diagnostic"/> and throws <see cref="MemoryLeakException"/> when any exist (diagnostic mode only).</summary>
+    /// <exception cref="MemoryLeakException">Tokens were stored and never freed.</exception>
+    /// <exception cref="InvalidOperationException">The manager is not in diagnostic mode.</exception>
+    public void CheckForLeaks()
+    {
+        IReadOnlyList<OutstandingToken> leaks = GetOutstandingTokens();
+        if (leaks.Count > 0)
+        {
+            Diagnostic?.Invoke(this, new ManagerDiagnosticEventArgs(MemoryLeakException.Describe(leaks), leaks, default, MemoryError.None, null));
+            throw new MemoryLeakException(leaks);
+        }
+    }
+
+    /// <summary>Stops publishing metrics for this manager; in diagnostic mode, then reports leaks like
+    /// <see cref="CheckForLeaks"/> (as Kestrel's diagnostic memory pool does). The manager's storage is
+    /// managed memory: nothing else is released.</summary>
+    /// <exception cref="MemoryLeakException">Diagnostic mode, and tokens were stored and never freed.</exception>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        ManagerMetrics.Unregister(this);
+        if (_diagnostics is not null)
+        {
+            CheckForLeaks();
+        }
+    }
+
+    private void Observe(Counter<long> counter)
+    {
+        if (counter.Enabled)
+        {
+            counter.Add(1, _tag);
+        }
+    }
+
+    /// <summary>In diagnostic mode: raises <see cref="Diagnostic"/> for a stale use or a double free and
+    /// returns the exception a blocking method throws, which says where the token was freed.</summary>
+    private MemoryManagerException Explain(MessageToken token, MemoryError error)
+    {
+        if (error is not (MemoryError.StaleToken or MemoryError.NotAllocated) || _diagnostics is null)
+        {
+            return new MemoryManagerException(error);
+        }
+
+        string freedAt = _diagnostics.FreedAt(token);
+        string what = error == MemoryError.NotAllocated ? "double free" : "use of a freed token";
+        string message = $"{what}: {token} ({error}); it was freed at:{Environment.NewLine}{freedAt}";
+        Diagnostic?.Invoke(this, new ManagerDiagnosticEventArgs(message, [], token, error, freedAt));
+        return new MemoryManagerException(error, message);
+    }
 
     internal SlotManager<TPayload, ProductionSeam> Core => _core;
 }

@@ -38,6 +38,15 @@ public sealed class MemoryManagerException : InvalidOperationException
         Error = error;
     }
 
+    /// <summary>Creates an exception for <paramref name="error"/> with a more specific message.</summary>
+    /// <param name="error">The error.</param>
+    /// <param name="message">The message.</param>
+    public MemoryManagerException(MemoryError error, string message)
+        : base(message)
+    {
+        Error = error;
+    }
+
     /// <summary>Creates an exception with no specific error (<see cref="MemoryError.None"/>).</summary>
     public MemoryManagerException()
         : this(MemoryError.None)

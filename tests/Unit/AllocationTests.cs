@@ -1,6 +1,7 @@
 namespace ManagerVerified.Tests.Unit;
 
 /// <summary>The hot paths allocate nothing with a struct payload.</summary>
+[Collection(GlobalMetricsCollection.Name)]
 public sealed class AllocationTests
 {
     private struct Payload
@@ -54,4 +55,12 @@ public sealed class AllocationTests
         manager.TryFree(token, out _);
         return sum;
     }
+}
+
+/// <summary>Tests that listen to the process-wide meter, or that must not be observed by a listener
+/// (a listening MeterListener turns the metrics on), run one at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class GlobalMetricsCollection
+{
+    public const string Name = "global metrics";
 }

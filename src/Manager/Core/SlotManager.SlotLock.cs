@@ -92,6 +92,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
                     return MemoryError.AlreadyBorrowed;
                 }
 
+                _seam.OnSlotWait();
                 _seam.WaitWhileUnchanged(_words, index, word);
                 word = _seam.Load(ref slot);
                 continue;
@@ -137,6 +138,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
                     return busyError;
                 }
 
+                _seam.OnSlotWait();
                 _seam.WaitWhileUnchanged(_words, index, word);
                 word = _seam.Load(ref slot);
                 continue;

@@ -102,6 +102,7 @@ internal struct TaggedFreeList<TSeam>
             }
 
             head = seen; // another pop or push won; retry against what it installed
+            _seam.OnHeadCasRetry();
         }
     }
 
@@ -122,6 +123,7 @@ internal struct TaggedFreeList<TSeam>
             }
 
             head = seen;
+            _seam.OnHeadCasRetry();
         }
     }
 

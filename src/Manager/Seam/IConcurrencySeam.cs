@@ -97,4 +97,10 @@ internal interface IConcurrencySeam
 
     /// <summary>Before exclusive access on <paramref name="index"/> is released.</summary>
     void OnWriteExiting(int index);
+
+    /// <summary>A head CAS failed and its pop or push retries (slow path only).</summary>
+    void OnHeadCasRetry();
+
+    /// <summary>A blocking borrow or free is about to wait for a slot (slow path only).</summary>
+    void OnSlotWait();
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using ManagerVerified.Core;
+using ManagerVerified.Diagnostics;
 
 namespace ManagerVerified.Seam;
 
@@ -94,5 +95,22 @@ internal readonly struct ProductionSeam : IConcurrencySeam
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void OnWriteExiting(int index)
     {
+    }
+
+    // Metrics only on the slow paths: a retry or a wait already cost far more than this check.
+    public void OnHeadCasRetry()
+    {
+        if (ManagerMetrics.HeadCasRetries.Enabled)
+        {
+            ManagerMetrics.HeadCasRetries.Add(1);
+        }
+    }
+
+    public void OnSlotWait()
+    {
+        if (ManagerMetrics.SlotWaits.Enabled)
+        {
+            ManagerMetrics.SlotWaits.Add(1);
+        }
     }
 }

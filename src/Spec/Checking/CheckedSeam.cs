@@ -137,4 +137,12 @@ internal readonly struct CheckedSeam : IConcurrencySeam
     public void OnWriteEntered(int index) => _context.WriteEntered(index);
 
     public void OnWriteExiting(int index) => _context.WriteExiting(index);
+
+    public void OnHeadCasRetry()
+    {
+    }
+
+    public void OnSlotWait()
+    {
+    }
 }
