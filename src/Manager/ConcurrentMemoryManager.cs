@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using ManagerVerified.Core;
 using ManagerVerified.Diagnostics;
 using ManagerVerified.Seam;
@@ -98,17 +99,18 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     /// <inheritdoc />
     public bool TryStore(Message<TPayload> message, out MessageToken token, out MemoryError error)
     {
-        bool stored = _core.TryStore(message, out token, out error);
-        if (_diagnostics is not null || ManagerMetrics.Stores.Enabled || ManagerMetrics.NoFreeSlots.Enabled)
+        if (_core.TryStore(message, out token, out error))
         {
-            Observe(stored ? ManagerMetrics.Stores : ManagerMetrics.NoFreeSlots);
-            if (stored)
+            if (ManagerMetrics.Stores.Enabled || _diagnostics is not null)
             {
-                _diagnostics?.OnStored(token);
+                OnStored(token);
             }
+
+            return true;
         }
 
-        return stored;
+        Observe(ManagerMetrics.NoFreeSlots);
+        return false;
     }
 
     /// <inheritdoc />
@@ -224,28 +226,15 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
 
     private bool TryFreeCore(MessageToken token, bool wait, out MemoryError error)
     {
-        if (wait)
-        {
-            try
-            {
-                _core.Free(token);
-                error = MemoryError.None;
-            }
-            catch (MemoryManagerException e)
-            {
-                error = e.Error;
-                return false;
-            }
-        }
-        else if (!_core.TryFree(token, out error))
+        error = _core.FreeCore(token, wait);
+        if (error != MemoryError.None)
         {
             return false;
         }
 
-        if (_diagnostics is not null || ManagerMetrics.Frees.Enabled)
+        if (ManagerMetrics.Frees.Enabled || _diagnostics is not null)
         {
-            Observe(ManagerMetrics.Frees);
-            _diagnostics?.OnFreed(token);
+            OnFreed(token);
         }
 
         return true;
@@ -285,6 +274,20 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
         {
             CheckForLeaks();
         }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void OnStored(MessageToken token)
+    {
+        Observe(ManagerMetrics.Stores);
+        _diagnostics?.OnStored(token);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void OnFreed(MessageToken token)
+    {
+        Observe(ManagerMetrics.Frees);
+        _diagnostics?.OnFreed(token);
     }
 
     private void Observe(Counter<long> counter)

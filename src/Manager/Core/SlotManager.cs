@@ -65,6 +65,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPay
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryStore(Message<TPayload> message, out MessageToken token, out MemoryError error)
     {
         if (!_freeList.TryPop(out int index))
@@ -189,8 +190,9 @@ internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPay
         return error == MemoryError.None;
     }
 
+    /// <summary>Free (waiting for borrows) or TryFree; returns the error instead of throwing it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private MemoryError FreeCore(MessageToken token, bool wait)
+    internal MemoryError FreeCore(MessageToken token, bool wait)
     {
         MemoryError error = EnterExclusive(token, wait, MemoryError.NotAllocated, MemoryError.BorrowActive, out int index, out long entered);
         if (error != MemoryError.None)
