@@ -116,7 +116,7 @@ public sealed class DiagnosticsTests
     {
         using var recorder = new Recorder();
         long before = recorder.Sum("managerverified.head_cas_retries");
-        default(ProductionSeam).OnHeadCasRetry();
+        default(ProductionSeam).OnHeadCasRetry(1);
         Assert.True(recorder.Sum("managerverified.head_cas_retries") > before);
     }
 

@@ -18,7 +18,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPay
     where TSeam : struct, IConcurrencySeam
 {
     private TaggedFreeList<TSeam> _freeList;
-    private int _available;
+    private PaddedInt _available; // alone on its cache line: every store and free adds to it
     private readonly long[] _words;
     private readonly Message<TPayload>[] _messages;
     private TSeam _seam;
@@ -37,14 +37,14 @@ internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPay
         long initial = SlotWord.Pack(startGeneration, live: false, retired: false, writer: false, readers: 0).Value;
         Array.Fill(_words, initial);
         _freeList = new TaggedFreeList<TSeam>(capacity, layout, startTag, seam);
-        _available = capacity;
+        _available.Value = capacity;
     }
 
     /// <inheritdoc />
     public int Capacity => _words.Length;
 
     /// <inheritdoc />
-    public int Available => Volatile.Read(ref _available);
+    public int Available => Volatile.Read(ref _available.Value);
 
     /// <inheritdoc />
     public MemoryClass MemoryClass { get; }
@@ -75,7 +75,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPay
             return false;
         }
 
-        _seam.OnAvailableChanged(_seam.AddToCount(ref _available, -1));
+        _seam.OnAvailableChanged(_seam.AddToCount(ref _available.Value, -1));
 
         // We own the slot: it is off the list and not live, so no token can lock it and nobody CASes
         // its word. Write the message, then publish it with a release store of the live bit.
@@ -221,7 +221,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPay
         // (popped but not yet counted, or counted but not yet pushed) is counted as available and the
         // count can never drop below 0. (Pushing first let a Store pop and decrement in between: the
         // Coyote harness found the count at -1.)
-        _seam.OnAvailableChanged(_seam.AddToCount(ref _available, 1));
+        _seam.OnAvailableChanged(_seam.AddToCount(ref _available.Value, 1));
         _freeList.Push(index);
         return MemoryError.None;
     }
@@ -243,7 +243,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPay
             words[i] = new SlotWord(Volatile.Read(ref _words[i]));
         }
 
-        return new QuiescentSnapshot(Capacity, Volatile.Read(ref _available), freeList.ToArray(), walked < 0, words, _freeList.HeadValueQuiescent);
+        return new QuiescentSnapshot(Capacity, Volatile.Read(ref _available.Value), freeList.ToArray(), walked < 0, words, _freeList.HeadValueQuiescent);
     }
 }
 

@@ -55,7 +55,7 @@ namespace ManagerVerified.Core;
 internal struct TaggedFreeList<TSeam>
     where TSeam : struct, IConcurrencySeam
 {
-    private long _head;
+    private PaddedLong _head; // alone on its cache line: every pop and push CASes it
     private readonly int[] _next;
     private readonly HeadLayout _layout;
     private TSeam _seam;
@@ -71,7 +71,7 @@ internal struct TaggedFreeList<TSeam>
             _next[i] = i + 2 <= count ? i + 2 : 0; // encoded: slot i+1, or 0 after the last slot
         }
 
-        _head = layout.Pack(count > 0 ? 1 : 0, startTag);
+        _head.Value = layout.Pack(count > 0 ? 1 : 0, startTag);
     }
 
     internal readonly HeadLayout Layout => _layout;
@@ -80,7 +80,8 @@ internal struct TaggedFreeList<TSeam>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool TryPop(out int index)
     {
-        long head = _seam.Load(ref _head);
+        int retries = 0;
+        long head = _seam.Load(ref _head.Value);
         while (true)
         {
             int top = _layout.EncodedTop(head);
@@ -92,7 +93,7 @@ internal struct TaggedFreeList<TSeam>
 
             // Read the link before the CAS: after a successful CAS the tag guarantees it was current.
             int next = _seam.Load(ref _next[top - 1]);
-            long seen = _seam.CompareExchangeHead(ref _head, _layout.Advance(head, next), head);
+            long seen = _seam.CompareExchangeHead(ref _head.Value, _layout.Advance(head, next), head);
             if (seen == head)
             {
                 // LP (success). We now own slot top - 1 and its link.
@@ -102,7 +103,7 @@ internal struct TaggedFreeList<TSeam>
             }
 
             head = seen; // another pop or push won; retry against what it installed
-            _seam.OnHeadCasRetry();
+            _seam.OnHeadCasRetry(++retries);
         }
     }
 
@@ -111,19 +112,20 @@ internal struct TaggedFreeList<TSeam>
     internal void Push(int index)
     {
         _seam.OnSlotReturning(index);
-        long head = _seam.Load(ref _head);
+        int retries = 0;
+        long head = _seam.Load(ref _head.Value);
         while (true)
         {
             // The link must be written before the CAS publishes index (release via the CAS fence).
             _seam.Store(ref _next[index], _layout.EncodedTop(head));
-            long seen = _seam.CompareExchangeHead(ref _head, _layout.Advance(head, index + 1), head);
+            long seen = _seam.CompareExchangeHead(ref _head.Value, _layout.Advance(head, index + 1), head);
             if (seen == head)
             {
                 return; // LP
             }
 
             head = seen;
-            _seam.OnHeadCasRetry();
+            _seam.OnHeadCasRetry(++retries);
         }
     }
 
@@ -133,7 +135,7 @@ internal struct TaggedFreeList<TSeam>
     /// <returns>The number of slots visited, or -1 when the walk exceeded <paramref name="limit"/>.</returns>
     internal readonly int WalkQuiescent(Action<int> visit, int limit)
     {
-        int top = _layout.EncodedTop(Volatile.Read(ref Unsafe.AsRef(in _head)));
+        int top = _layout.EncodedTop(Volatile.Read(ref Unsafe.AsRef(in _head.Value)));
         int steps = 0;
         while (top != 0)
         {
@@ -149,5 +151,5 @@ internal struct TaggedFreeList<TSeam>
         return steps;
     }
 
-    internal readonly long HeadValueQuiescent => Volatile.Read(ref Unsafe.AsRef(in _head));
+    internal readonly long HeadValueQuiescent => Volatile.Read(ref Unsafe.AsRef(in _head.Value));
 }

@@ -98,8 +98,10 @@ internal interface IConcurrencySeam
     /// <summary>Before exclusive access on <paramref name="index"/> is released.</summary>
     void OnWriteExiting(int index);
 
-    /// <summary>A head CAS failed and its pop or push retries (slow path only).</summary>
-    void OnHeadCasRetry();
+    /// <summary>A head CAS failed and its pop or push retries for the <paramref name="attempt"/>th time
+    /// (slow path only). Production backs off here, so two threads stop colliding on the head; a model
+    /// checker needs no backoff.</summary>
+    void OnHeadCasRetry(int attempt);
 
     /// <summary>A blocking borrow or free is about to wait for a slot (slow path only).</summary>
     void OnSlotWait();

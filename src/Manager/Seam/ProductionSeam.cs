@@ -98,12 +98,15 @@ internal readonly struct ProductionSeam : IConcurrencySeam
     }
 
     // Metrics only on the slow paths: a retry or a wait already cost far more than this check.
-    public void OnHeadCasRetry()
+    public void OnHeadCasRetry(int attempt)
     {
         if (ManagerMetrics.HeadCasRetries.Enabled)
         {
             ManagerMetrics.HeadCasRetries.Add(1);
         }
+
+        // Exponential backoff, capped: the loser of a head CAS lets the winner's next operation through.
+        Thread.SpinWait(Math.Min(4 << Math.Min(attempt, 5), 128));
     }
 
     public void OnSlotWait()

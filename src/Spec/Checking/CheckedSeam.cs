@@ -138,7 +138,7 @@ internal readonly struct CheckedSeam : IConcurrencySeam
 
     public void OnWriteExiting(int index) => _context.WriteExiting(index);
 
-    public void OnHeadCasRetry()
+    public void OnHeadCasRetry(int attempt)
     {
     }
 
