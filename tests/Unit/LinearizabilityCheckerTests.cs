@@ -149,6 +149,24 @@ public sealed class LinearizabilityCheckerTests
         Assert.Empty(sink.Violations);
     }
 
+    [Theory]
+    [InlineData("mixed", 4, 4, 40)]
+    [InlineData("borrows-vs-free", 2, 4, 30)]
+    [InlineData("churn", 4, 4, 30)]
+    public async Task RealThreadStress_BoundedHistories_Linearizable(string name, int capacity, int tasks, int operations)
+    {
+        // Stress size on real threads: every run's whole history (a few hundred steps, bounded by the
+        // recorder) is checked; the search stays small because memoization collapses equal states.
+        Scenario scenario = ScenarioCatalog.Get(name);
+        var sink = new RecordingViolationSink();
+        for (int i = 0; i < 25; i++)
+        {
+            await scenario.RunAsync(new ScenarioParameters(capacity, tasks, operations, Seed: i), ThreadScheduler.Instance, sink);
+        }
+
+        Assert.Empty(sink.Violations);
+    }
+
     [Fact]
     public async Task RealThreads_PlantedGenerationBug_CheckerAloneReportsIt()
     {
