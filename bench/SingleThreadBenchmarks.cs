@@ -104,6 +104,13 @@ public class SingleThreadBenchmarks
         return s;
     }
 
+    [Benchmark(Description = "ours: TryCopyHeader (no lock, no shared write)")]
+    public ulong CopyHeader()
+    {
+        _manager.TryCopyHeader(_live, out MessageHeader header, out _);
+        return header.Sequence;
+    }
+
     [Benchmark(Description = "ReaderWriterLockSlim write enter+exit")]
     public void RwlsWrite()
     {

@@ -204,6 +204,18 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     }
 
     /// <inheritdoc />
+    public bool TryCopyHeader(MessageToken token, out MessageHeader header, out MemoryError error)
+    {
+        bool ok = _core.TryCopyHeader(token, out header, out error);
+        if (!ok && _diagnostics is not null)
+        {
+            Explain(token, error);
+        }
+
+        return ok;
+    }
+
+    /// <inheritdoc />
     public void Free(MessageToken token)
     {
         if (!TryFreeCore(token, wait: true, out MemoryError error))

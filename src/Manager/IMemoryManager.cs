@@ -15,6 +15,15 @@ public interface IHeaderStore
     /// <param name="error"><see cref="MemoryError.None"/>, or why the call failed.</param>
     /// <returns>True on success.</returns>
     bool TryPeekHeader(MessageToken token, out HeaderGuard guard, out MemoryError error);
+
+    /// <summary>Copies the header without taking the slot's lock and without writing shared memory: an
+    /// optimistic read that is re-checked and retried a few times. Never blocks.</summary>
+    /// <param name="token">The message's token.</param>
+    /// <param name="header">The header, when the call succeeds.</param>
+    /// <param name="error"><see cref="MemoryError.None"/>; <see cref="MemoryError.AlreadyBorrowed"/> when writers kept
+    /// changing the slot; or the token's error.</param>
+    /// <returns>True on success.</returns>
+    bool TryCopyHeader(MessageToken token, out MessageHeader header, out MemoryError error);
 }
 
 /// <summary>A fixed-capacity store of messages addressed by tokens.</summary>

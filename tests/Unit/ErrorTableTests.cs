@@ -111,6 +111,32 @@ public sealed class ErrorTableTests
     }
 
     [Fact]
+    public void TryCopyHeader_Rows_MatchTheErrorTable()
+    {
+        var manager = TestMessages.Manager(2);
+        MessageToken token = manager.Store(TestMessages.Of(5));
+        Assert.True(manager.TryCopyHeader(token, out MessageHeader header, out MemoryError error));
+        Assert.Equal((MemoryError.None, 5UL), (error, header.Sequence));
+        using (manager.Read(token))
+        {
+            Assert.True(manager.TryCopyHeader(token, out _, out _)); // readers do not stop an optimistic copy
+        }
+
+        using (manager.Write(token))
+        {
+            Assert.False(manager.TryCopyHeader(token, out header, out error));
+            Assert.Equal(MemoryError.AlreadyBorrowed, error);
+            Assert.Equal(default, header);
+        }
+
+        Assert.False(manager.TryCopyHeader(default, out _, out error));
+        Assert.Equal(MemoryError.BadToken, error);
+        manager.Free(token);
+        Assert.False(manager.TryCopyHeader(token, out _, out error));
+        Assert.Equal(MemoryError.StaleToken, error);
+    }
+
+    [Fact]
     public void Free_AlreadyFreed_NotAllocated()
     {
         var manager = TestMessages.Manager(2);

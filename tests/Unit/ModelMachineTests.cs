@@ -94,7 +94,8 @@ public sealed class ModelMachineTests
                 from k in token from t in tryOnly from h in Gen.Elements(false, true) select (Operation<Actual, Model>)new ReadOp(k, t, h),
                 from k in token from p in payload from t in tryOnly select (Operation<Actual, Model>)new WriteOp(k, p, t),
                 from k in token from t in tryOnly select (Operation<Actual, Model>)new FreeOp(k, t),
-                from k in token from w in Gen.Elements(false, true) select (Operation<Actual, Model>)new BorrowConflictOp(k, w));
+                from k in token from w in Gen.Elements(false, true) select (Operation<Actual, Model>)new BorrowConflictOp(k, w),
+                from k in token select (Operation<Actual, Model>)new CopyHeaderOp(k));
         }
     }
 
@@ -336,6 +337,26 @@ public sealed class ModelMachineTests
         }
 
         public override string ToString() => $"{(tryOnly ? "TryFree" : "Free")}({token})";
+    }
+
+    private sealed class CopyHeaderOp(MessageToken token) : Operation<Actual, Model>
+    {
+        public override Model Run(Model model)
+        {
+            Model next = model.Next();
+            next.Expected = next.Spec.Read(token, out Message<long> message);
+            next.ExpectedMessage = message;
+            return next;
+        }
+
+        public override Property Check(Actual actual, Model model)
+        {
+            actual.Manager.TryCopyHeader(token, out MessageHeader header, out MemoryError error);
+            bool same = error != MemoryError.None || header == model.ExpectedMessage.Header;
+            return Agree(actual, model, model.Expected, error, ToString()).And(same.Label("the copied header differs from the model's"));
+        }
+
+        public override string ToString() => $"TryCopyHeader({token})";
     }
 
     /// <summary>Holds a guard and tries the conflicting Try-operations inside it; changes nothing.</summary>

@@ -136,9 +136,7 @@ public sealed class StressTests
                             using (WriteGuard<CheckedPayload> w = manager.Write(token))
                             {
                                 Observe(token, w.Value);
-                                long version = w.Value.Payload.Version + 1;
-                                w.Value.Header.Sequence = (ulong)version;
-                                w.Value.Payload = new CheckedPayload(owner, version, CheckedPayload.Checksum(owner, version));
+                                w.Value = CheckedPayload.Create(owner, w.Value.Payload.Version + 1);
                             }
                         }
 

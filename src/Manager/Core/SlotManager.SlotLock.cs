@@ -168,6 +168,61 @@ internal sealed partial class SlotManager<TPayload, TSeam>
     void ISlotLockOwner.ExitWrite(int index)
     {
         _seam.OnWriteExiting(index);
+
+        // Bump the slot's write sequence before releasing: an optimistic header copy that overlapped
+        // this write then sees either the writer bit (still set at its re-check) or a new sequence.
+        // Only the exclusive holder writes the sequence, so a load and a release store suffice.
+        _seam.Store(ref _writeSequence[index], _seam.Load(ref _writeSequence[index]) + 1);
         _seam.Add(ref _words[index], -SlotWord.WriterBit);
     }
+
+    /// <summary>
+    /// Copies the header without taking the lock and without writing any shared cache line: read the
+    /// write sequence and the slot word, copy, re-read both; the copy is whole when neither changed
+    /// (reader counts aside) and no writer held the slot. Retries a few times, then reports
+    /// AlreadyBorrowed; a Free in between turns into StaleToken on the retry.
+    /// </summary>
+    /// <remarks>Linearization point of a successful copy: the first slot-word load (the header did not
+    /// change between it and the re-check).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal MemoryError TryCopyHeaderCore(MessageToken token, out MessageHeader header)
+    {
+        int index = token.Index;
+        header = default;
+        if (token.Generation == 0 || (uint)index >= (uint)_words.Length)
+        {
+            return MemoryError.BadToken;
+        }
+
+        ref long slot = ref _words[index];
+        ref int sequence = ref _writeSequence[index];
+        for (int attempt = 0; attempt < OptimisticAttempts; attempt++)
+        {
+            int before = _seam.Load(ref sequence);
+            long word = _seam.Load(ref slot);
+            MemoryError error = Classify(word, token.Generation, MemoryError.StaleToken);
+            if (error != MemoryError.None)
+            {
+                return error;
+            }
+
+            if ((word & _seam.ReadBlockMask) != 0)
+            {
+                continue; // a writer or a free holds the slot: try again, then give up
+            }
+
+            header = _seam.CopyOptimistic(ref _messages[index].Header);
+            long after = _seam.Load(ref slot);
+            int sequenceAfter = _seam.Load(ref sequence);
+            if (!_seam.RecheckOptimisticCopy || (((word ^ after) & ~SlotWord.ReaderMask) == 0 && before == sequenceAfter))
+            {
+                return MemoryError.None;
+            }
+        }
+
+        header = default;
+        return MemoryError.AlreadyBorrowed;
+    }
+
+    private const int OptimisticAttempts = 4;
 }

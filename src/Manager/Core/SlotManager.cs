@@ -20,6 +20,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPay
     private TaggedFreeList<TSeam> _freeList;
     private PaddedInt _available; // alone on its cache line: every store and free adds to it
     private readonly long[] _words;
+    private readonly int[] _writeSequence; // per slot, bumped by every write guard's release (TryCopyHeader)
     private readonly Message<TPayload>[] _messages;
     private TSeam _seam;
 
@@ -33,6 +34,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPay
         MemoryClass = memoryClass;
         _seam = seam;
         _words = new long[capacity];
+        _writeSequence = new int[capacity];
         _messages = new Message<TPayload>[capacity];
         long initial = SlotWord.Pack(startGeneration, live: false, retired: false, writer: false, readers: 0).Value;
         Array.Fill(_words, initial);
@@ -141,6 +143,13 @@ internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPay
 
         guard = new HeaderGuard(this, ref _messages[index].Header, index);
         return true;
+    }
+
+    /// <inheritdoc />
+    public bool TryCopyHeader(MessageToken token, out MessageHeader header, out MemoryError error)
+    {
+        error = TryCopyHeaderCore(token, out header);
+        return error == MemoryError.None;
     }
 
     // ---- Write ----------------------------------------------------------------------------------

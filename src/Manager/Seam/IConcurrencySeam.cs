@@ -55,6 +55,10 @@ internal interface IConcurrencySeam
     /// <summary>Atomic add on the available count (its only 32-bit add); returns the new value.</summary>
     int AddToCount(ref int count, int delta);
 
+    /// <summary>An optimistic (unlocked) copy of shared data, ordered before every later load (a read
+    /// barrier); its result is only used after a re-check. A model checker interleaves before it.</summary>
+    T CopyOptimistic<T>(ref T source);
+
     // ---- Waiting -------------------------------------------------------------------------
 
     /// <summary>Blocks until <c>words[index]</c> no longer equals <paramref name="observed"/>.
@@ -72,6 +76,9 @@ internal interface IConcurrencySeam
 
     /// <summary>The generation a slot takes when its message is freed. Production: <paramref name="generation"/> + 1.</summary>
     ulong NextGeneration(ulong generation);
+
+    /// <summary>Whether an optimistic header copy re-checks the slot after copying. Production: true.</summary>
+    bool RecheckOptimisticCopy { get; }
 
     // ---- Observation hooks (empty in production) -------------------------------------------
 

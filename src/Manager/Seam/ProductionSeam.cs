@@ -37,6 +37,14 @@ internal readonly struct ProductionSeam : IConcurrencySeam
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int AddToCount(ref int count, int delta) => Interlocked.Add(ref count, delta);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public T CopyOptimistic<T>(ref T source)
+    {
+        T copy = source;
+        Volatile.ReadBarrier(); // the copy's loads complete before the re-check's loads (free on x64)
+        return copy;
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     public void WaitWhileUnchanged(long[] words, int index, long observed)
     {
@@ -61,6 +69,12 @@ internal readonly struct ProductionSeam : IConcurrencySeam
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong NextGeneration(ulong generation) => generation + 1;
+
+    public bool RecheckOptimisticCopy
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => true;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void OnSlotTaken(int index, int installedTop, int[] next)

@@ -109,6 +109,12 @@ internal readonly struct CheckedSeam : IConcurrencySeam
         return Interlocked.Add(ref count, delta);
     }
 
+    public T CopyOptimistic<T>(ref T source)
+    {
+        Scheduler.Point();
+        return source;
+    }
+
     public void WaitWhileUnchanged(long[] words, int index, long observed)
     {
         // Plain read inside the condition: a rewritten Volatile.Read would re-enter the scheduler.
@@ -123,6 +129,8 @@ internal readonly struct CheckedSeam : IConcurrencySeam
 
     public ulong NextGeneration(ulong generation) =>
         _context.Bug == PlantedBug.GenerationNotAdvanced ? generation : generation + 1;
+
+    public bool RecheckOptimisticCopy => _context.Bug != PlantedBug.HeaderCopySkipsRecheck;
 
     public void OnSlotTaken(int index, int installedTop, int[] next) => _context.SlotTaken(index, installedTop, next);
 

@@ -32,4 +32,7 @@ public enum PlantedBug
 
     /// <summary>8. Free does not advance the slot's generation (seam: NextGeneration returns the same generation).</summary>
     GenerationNotAdvanced,
+
+    /// <summary>9. The optimistic header copy skips its re-check (seam: RecheckOptimisticCopy is false).</summary>
+    HeaderCopySkipsRecheck,
 }

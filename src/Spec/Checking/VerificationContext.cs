@@ -149,6 +149,15 @@ public sealed class VerificationContext
         }
     }
 
+    /// <summary>Feeds a header seen through an optimistic copy to the monitors.</summary>
+    public void HeaderObserved(MessageToken token, long expectedOwner, in MessageHeader header)
+    {
+        foreach (ManagerMonitor m in _monitors)
+        {
+            m.OnHeaderObserved(token, expectedOwner, header);
+        }
+    }
+
     /// <summary>Runs every monitor's quiescent check.</summary>
     internal void CheckQuiescent(QuiescentSnapshot snapshot)
     {

@@ -32,6 +32,9 @@ public enum StepKind
 
     /// <summary>The freed slot goes back on the free-list (a no-op when the Free failed).</summary>
     FreeRecycle,
+
+    /// <summary>TryCopyHeader: an optimistic copy, no borrow (AlreadyBorrowed while a writer holds the slot).</summary>
+    CopyHeader,
 }
 
 /// <summary>One step of a concurrent history: what was called, by whom, when, and what it returned.</summary>
@@ -59,7 +62,7 @@ public readonly record struct Step(
         string detail = Kind switch
         {
             StepKind.Store => $"Store(owner {Owner}) -> {result}{(Error == MemoryError.None ? " " + Token : string.Empty)}",
-            StepKind.AcquireRead or StepKind.AcquireWrite => $"{name}({Token}) -> {result}{(Error == MemoryError.None ? $" sees {Owner}v{Version}" : string.Empty)}",
+            StepKind.AcquireRead or StepKind.AcquireWrite or StepKind.CopyHeader => $"{name}({Token}) -> {result}{(Error == MemoryError.None ? $" sees {Owner}v{Version}" : string.Empty)}",
             StepKind.ReleaseWrite => $"ReleaseWrite({Token}, v{Version})",
             StepKind.FreeRecycle => $"FreeRecycle(slot {Token.Index})",
             StepKind.FreeInvalidate => $"FreeInvalidate({Token})",

@@ -126,6 +126,27 @@ public sealed class SpecState : IEquatable<SpecState>
                 return next;
             }
 
+            case StepKind.CopyHeader:
+            {
+                MemoryError error = Classify(step.Token, MemoryError.StaleToken);
+                if (error == MemoryError.None && (_flags[step.Token.Index] & Writer) != 0)
+                {
+                    error = MemoryError.AlreadyBorrowed;
+                }
+
+                if (!matchResult)
+                {
+                    return this;
+                }
+
+                if (step.Error != error)
+                {
+                    return null;
+                }
+
+                return error != MemoryError.None || (step.Owner == _owner[step.Token.Index] && step.Version == _version[step.Token.Index]) ? this : null;
+            }
+
             case StepKind.ReleaseRead:
             {
                 int s = step.Token.Index;

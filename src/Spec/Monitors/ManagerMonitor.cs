@@ -68,6 +68,11 @@ public abstract class ManagerMonitor
     {
     }
 
+    /// <summary>The driver observed <paramref name="header"/> through an optimistic copy of <paramref name="token"/>.</summary>
+    public virtual void OnHeaderObserved(MessageToken token, long expectedOwner, in MessageHeader header)
+    {
+    }
+
     /// <summary>An operation with <paramref name="token"/> completed with <paramref name="result"/>;
     /// <paramref name="freedBeforeStart"/> says whether a Free of that token had completed before it began.</summary>
     public virtual void OnTokenOperation(OperationKind operation, MessageToken token, bool freedBeforeStart, MemoryError result)

@@ -51,6 +51,16 @@ public sealed class ReadWriteExclusionMonitor : ManagerMonitor
     public override void OnWriteExiting(int index) => Interlocked.Add(ref _inside[index], -OneWriter);
 
     /// <inheritdoc />
+    public override void OnHeaderObserved(MessageToken token, long expectedOwner, in MessageHeader header)
+    {
+        string? damage = CheckedPayload.DescribeHeaderDamage(header);
+        if (damage is not null)
+        {
+            Fail($"an optimistic header copy of {token} saw a damaged header: {damage}");
+        }
+    }
+
+    /// <inheritdoc />
     public override void OnMessageObserved(MessageToken token, long expectedOwner, in Message<CheckedPayload> message)
     {
         string? damage = CheckedPayload.DescribeDamage(message);

@@ -56,6 +56,15 @@ public sealed class StaleTokenMonitor : ManagerMonitor
     }
 
     /// <inheritdoc />
+    public override void OnHeaderObserved(MessageToken token, long expectedOwner, in MessageHeader header)
+    {
+        if ((long)header.TraceId != expectedOwner && CheckedPayload.DescribeHeaderDamage(header) is null)
+        {
+            Fail($"{token}, stored by owner {expectedOwner}, copied the header of owner {header.TraceId}");
+        }
+    }
+
+    /// <inheritdoc />
     public override void OnMessageObserved(MessageToken token, long expectedOwner, in Message<CheckedPayload> message)
     {
         if (message.Payload.Owner != expectedOwner)

@@ -39,6 +39,7 @@ public static class ScenarioCatalog
         new(PlantedBug.WriterIgnoresReaders, "readers-writer", new(2, 3, 2, Bug: PlantedBug.WriterIgnoresReaders), "Read/write exclusion"),
         new(PlantedBug.ReaderIgnoresWriter, "readers-writer", new(2, 3, 2, Bug: PlantedBug.ReaderIgnoresWriter), "Read/write exclusion"),
         new(PlantedBug.GenerationNotAdvanced, "borrows-vs-free", new(1, 3, 2, Bug: PlantedBug.GenerationNotAdvanced), "Stale-token safety"),
+        new(PlantedBug.HeaderCopySkipsRecheck, "readers-writer", new(2, 3, 2, Bug: PlantedBug.HeaderCopySkipsRecheck), "Read/write exclusion"),
     ];
 }
 

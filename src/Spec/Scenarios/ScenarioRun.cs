@@ -181,6 +181,22 @@ public sealed class ScenarioRun
         return MemoryError.None;
     }
 
+    /// <summary>Copies the header without a lock (TryCopyHeader) and checks what it saw.</summary>
+    public MemoryError CopyHeader(MessageToken token)
+    {
+        bool freed = WasFreed(token);
+        int step = Recorder?.Begin(StepKind.CopyHeader, true, token) ?? -1;
+        Manager.TryCopyHeader(token, out MessageHeader header, out MemoryError error);
+        Recorder?.End(step, error, owner: (long)header.TraceId, version: (long)header.Sequence);
+        if (error == MemoryError.None)
+        {
+            Context.HeaderObserved(token, OwnerOf(token), header);
+        }
+
+        Context.TokenOperation(OperationKind.PeekHeader, token, freed, error);
+        return error;
+    }
+
     /// <summary>Writes a new version in two steps with a scheduling point between them, so that a read
     /// that overlaps the write would see a torn message.</summary>
     public MemoryError Write(MessageToken token, bool tryOnly)
@@ -222,7 +238,8 @@ public sealed class ScenarioRun
         long owner = message.Payload.Owner;
         long version = message.Payload.Version + 1;
         message.Header.Sequence = (ulong)version;
-        Context.Scheduler.Point();
+        Context.Scheduler.Point(); // an overlapping read (or header copy) here sees a torn message
+        message.Header.PayloadSizeBytes = CheckedPayload.HeaderCheck(owner, version);
         message.Payload = new CheckedPayload(owner, version, CheckedPayload.Checksum(owner, version));
         int release = Recorder?.Begin(StepKind.ReleaseWrite, false, token, version: version) ?? -1;
         guard.Dispose();

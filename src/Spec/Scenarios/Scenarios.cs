@@ -102,6 +102,10 @@ public sealed class ReadersWriterScenario : Scenario
                 {
                     run.Write(shared, tryOnly);
                 }
+                else if (task % 3 == 2)
+                {
+                    run.CopyHeader(shared);
+                }
                 else
                 {
                     run.Read(shared, tryOnly, headerOnly: task % 2 == 0 && i % 2 == 0);
@@ -274,7 +278,15 @@ public sealed class MixedScenario : Scenario
 
                         break;
                     case 2:
-                        run.Read(any, tryOnly: true, headerOnly: random.Next(2) == 0);
+                        if (random.Next(3) == 0)
+                        {
+                            run.CopyHeader(any);
+                        }
+                        else
+                        {
+                            run.Read(any, tryOnly: true, headerOnly: random.Next(2) == 0);
+                        }
+
                         break;
                     case 3:
                         run.Write(any, tryOnly: true);
