@@ -17,8 +17,18 @@
 //   same word, a token cannot pass the check and then lock a newer message: if Free (or Free and
 //   Store) ran in between, the word changed and the CAS fails and re-checks.
 //
+// OPTIMISTIC HEADER COPY (TryCopyHeader: no lock, no shared write)
+//   s = Load(seq[i]); w = Load(word); check(w); w has writer -> retry; copy header (read barrier);
+//   w' = Load(word); s' = Load(seq[i]); accept iff w' == w (reader counts aside) and s' == s.
+//   Exit write does Store(seq[i], seq[i] + 1) BEFORE Add(word, -Writer). A write that overlaps the copy
+//   entered after w was read; if it is still inside at the re-check, w' has the writer bit; if it has
+//   left, it bumped seq before leaving, so s' != s. Either way the copy is refused (retried up to 4
+//   times, then AlreadyBorrowed). A Free in between changes the generation in w'. Planted bug 9
+//   (the re-check skipped) returns torn headers: the exclusion monitor and the checker catch it.
+//
 // LINEARIZATION POINTS
 //   Read/Write/PeekHeader/Free success: the successful entering CAS.
+//   TryCopyHeader success: the first slot-word load (nothing changed until the re-check).
 //   Their failures (stale, bad, not allocated, already borrowed, borrow active): the load or
 //   failed CAS whose value was classified.
 //   The message's life: Store's publishing Store(word | Live) .. Free's entering CAS.

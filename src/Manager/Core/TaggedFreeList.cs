@@ -11,6 +11,11 @@
 //   Slots are never allocated or freed; only their membership in the list changes, so there is no
 //   memory reclamation problem, only ABA.
 //
+// CONTENTION
+//   The head sits alone on its cache line (PaddedLong); a thread whose head CAS failed backs off
+//   through the seam's OnHeadCasRetry (production: exponential spin, capped; checked: nothing).
+//   Neither changes the algorithm or its orderings.
+//
 // LINEARIZATION POINTS
 //   TryPop success: its successful head CAS.   TryPop empty: the head load that saw top == 0.
 //   Push:           its successful head CAS.
