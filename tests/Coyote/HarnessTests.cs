@@ -36,6 +36,17 @@ public sealed class HarnessTests(ITestOutputHelper output) : CoyoteTestBase(outp
         Assert.DoesNotContain(bug.ExpectedProperty, result.BugReport ?? string.Empty, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(ExplorationStrategy.Random)]
+    [InlineData(ExplorationStrategy.Prioritization)]
+    public void StoreCompleteness_Alone_CatchesNonAtomicHeadCas(ExplorationStrategy strategy)
+    {
+        // The exhaustion scenario's own check, with every monitor and the history check off: a pop that
+        // hands one slot to two stores lets more stores succeed than there are slots.
+        PlantedBugCase bug = ScenarioCatalog.PlantedBugs.Single(b => b.Bug == PlantedBug.HeadCasNotAtomic);
+        TestWithError(new ExplorationRequest(bug.Scenario, bug.Parameters, strategy, 2_000, 7919, MonitorSet.StoreCompleteness, CheckLinearizability: false), ExhaustionScenario.Property);
+    }
+
     /// <summary>Task 0 takes a write guard and never releases it; task 1 then blocks on a read.</summary>
     private sealed class LeakedGuardScenario : Scenario
     {

@@ -210,18 +210,9 @@ public sealed class ExhaustionScenario : Scenario
                 int target = (round + 1) * tasks;
                 Interlocked.Increment(ref tried);
                 run.Context.Scheduler.WaitUntil(() => Volatile.Read(ref tried) >= target);
-                int storedNow = Volatile.Read(ref stored[round]);
-                if (!run.Context.Installed.HasFlag(MonitorSet.StoreCompleteness))
+                if (run.Context.Installed.HasFlag(MonitorSet.StoreCompleteness))
                 {
-                    // checked by the linearizability checker alone
-                }
-                else if (error == MemoryError.NoFreeSlots && storedNow < capacity)
-                {
-                    run.Fail(Property, $"a store got NoFreeSlots while only {storedNow} of {capacity} slots were taken");
-                }
-                else if (storedNow > Math.Min(tasks, capacity))
-                {
-                    run.Fail(Property, $"{storedNow} stores succeeded on {capacity} slots in one round");
+                    CheckRound(run, error, Volatile.Read(ref stored[round]), tasks, capacity);
                 }
 
                 if (error == MemoryError.None)
@@ -235,6 +226,19 @@ public sealed class ExhaustionScenario : Scenario
                 run.Context.Scheduler.WaitUntil(() => Volatile.Read(ref freed) >= target);
             }
         });
+    }
+
+    /// <summary>With every task past its store and nobody freeing yet, a refusal proves the list was empty.</summary>
+    private static void CheckRound(ScenarioRun run, MemoryError error, int storedNow, int tasks, int capacity)
+    {
+        if (error == MemoryError.NoFreeSlots && storedNow < capacity)
+        {
+            run.Fail(Property, $"a store got NoFreeSlots while only {storedNow} of {capacity} slots were taken");
+        }
+        else if (storedNow > Math.Min(tasks, capacity))
+        {
+            run.Fail(Property, $"{storedNow} stores succeeded on {capacity} slots in one round");
+        }
     }
 }
 
