@@ -124,6 +124,15 @@ public sealed class ModelMachineTests
         public override Model Model() => new(capacity, Description);
     }
 
+    /// <summary>The model after a read-only operation with <paramref name="token"/>: what Read returns.</summary>
+    private static Model ExpectRead(Model model, MessageToken token)
+    {
+        Model next = model.Next();
+        next.Expected = next.Spec.Read(token, out Message<long> message);
+        next.ExpectedMessage = message;
+        return next;
+    }
+
     private static Property Agree(Actual actual, Model model, MemoryError expected, MemoryError got, string what) =>
         (expected == got && actual.Manager.Available == model.Spec.Available)
             .Label($"{what}: model {expected}, manager {got}; available model {model.Spec.Available}, manager {actual.Manager.Available}");
@@ -173,13 +182,7 @@ public sealed class ModelMachineTests
 
     private sealed class ReadOp(MessageToken token, bool tryOnly, bool headerOnly) : Operation<Actual, Model>
     {
-        public override Model Run(Model model)
-        {
-            Model next = model.Next();
-            next.Expected = next.Spec.Read(token, out Message<long> message);
-            next.ExpectedMessage = message;
-            return next;
-        }
+        public override Model Run(Model model) => ExpectRead(model, token);
 
         public override Property Check(Actual actual, Model model)
         {
@@ -341,13 +344,7 @@ public sealed class ModelMachineTests
 
     private sealed class CopyHeaderOp(MessageToken token) : Operation<Actual, Model>
     {
-        public override Model Run(Model model)
-        {
-            Model next = model.Next();
-            next.Expected = next.Spec.Read(token, out Message<long> message);
-            next.ExpectedMessage = message;
-            return next;
-        }
+        public override Model Run(Model model) => ExpectRead(model, token);
 
         public override Property Check(Actual actual, Model model)
         {
