@@ -16,7 +16,10 @@ public class ContentionBenchmarks
     private ConcurrentStack<int> _stack = null!;
     private DefaultObjectPool<object> _pool = null!;
 
-    [Params(2)]
+    /// <summary>2 threads, and every core of a larger machine.</summary>
+    public static IEnumerable<int> ThreadCounts => new[] { 2, Environment.ProcessorCount }.Distinct();
+
+    [ParamsSource(nameof(ThreadCounts))]
     public int Threads { get; set; }
 
     [GlobalSetup]
