@@ -171,6 +171,9 @@ internal sealed partial class SlotManager<TPayload, TSeam>
     void ISlotLockOwner.ExitRead(int index)
     {
         _seam.OnReadExiting(index);
+
+        // An atomic add, not a CAS loop: other readers may be entering at the same time. Full fence:
+        // the guard's reads of the message complete before a waiting writer can see the count drop.
         _seam.Add(ref _words[index], -1);
     }
 
