@@ -47,7 +47,24 @@ public sealed class SampleTests
         }
     }
 
+    [Fact]
+    public void PublicApiTracking_UndeclaredPublicType_FailsTheBuild()
+    {
+        // Its own configuration keeps the probe's outputs apart from Debug and Release (bin/ApiProbe, obj/ApiProbe).
+        (int exit, string output) = RunRaw(RepositoryRoot(), "build", "src/Manager", "-c", "ApiProbe", "-p:ApiProbe=true");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("RS0016", output, StringComparison.Ordinal);
+        Assert.Contains("UndeclaredApiProbe", output, StringComparison.Ordinal);
+    }
+
     private static string Run(string workingDirectory, params string[] args)
+    {
+        (int exit, string output) = RunRaw(workingDirectory, args);
+        Assert.True(exit == 0, $"dotnet {string.Join(' ', args)} failed ({exit}):\n{output}");
+        return output;
+    }
+
+    private static (int Exit, string Output) RunRaw(string workingDirectory, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in args)
@@ -61,9 +78,7 @@ public sealed class SampleTests
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         process.WaitForExit();
-        string output = stdout.Result + stderr.Result;
-        Assert.True(process.ExitCode == 0, $"dotnet {string.Join(' ', args)} failed ({process.ExitCode}):\n{output}");
-        return output;
+        return (process.ExitCode, stdout.Result + stderr.Result);
     }
 
     private static string RepositoryRoot()
