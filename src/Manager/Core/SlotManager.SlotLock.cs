@@ -23,7 +23,9 @@
 //   Exit write does Store(seq[i], seq[i] + 1) BEFORE Add(word, -Writer). A write that overlaps the copy
 //   entered after w was read; if it is still inside at the re-check, w' has the writer bit; if it has
 //   left, it bumped seq before leaving, so s' != s. Either way the copy is refused (retried up to 4
-//   times, then AlreadyBorrowed). A Free in between changes the generation in w'. Planted bug 9
+//   times, then AlreadyBorrowed). A Free in between changes the generation in w'. Bound (the same
+//   argument as the head's tag): a torn copy is accepted only if a nonzero multiple of 2^32 write
+//   guards on this slot complete between the copy's two sequence loads. Planted bug 9
 //   (the re-check skipped) returns torn headers: the exclusion monitor and the checker catch it.
 //
 // LINEARIZATION POINTS
