@@ -119,6 +119,28 @@ public sealed class LinearizabilityCheckerTests
             .Linearizable(1));
 
     [Fact]
+    public void Recorder_Full_CutsBeforeTheFirstDroppedCall_SoNoHoleReachesTheChecker()
+    {
+        // Capacity 3: store, read (still running), free... the free is dropped. Without the cut, the
+        // read's later StaleToken result would look unexplainable (its Free is missing).
+        var recorder = new HistoryRecorder(capacity: 3);
+        int store = recorder.Begin(StepKind.Store, false, default, owner: 1);
+        recorder.End(store, MemoryError.None, T0);
+        int read = recorder.Begin(StepKind.AcquireRead, false, T0);
+        int acquire = recorder.Begin(StepKind.FreeAcquire, false, T0);
+        int dropped = recorder.Begin(StepKind.FreeInvalidate, false, T0);
+        recorder.End(acquire, MemoryError.None);
+        recorder.End(read, MemoryError.StaleToken);
+
+        Assert.Equal(-1, dropped);
+        Assert.Equal(1, recorder.Dropped);
+        History history = recorder.Snapshot();
+        Assert.Equal(3, history.Steps.Count);
+        Assert.All(history.Steps.Skip(1), s => Assert.False(s.Completed)); // returned after the cut: pending
+        Assert.True(LinearizabilityChecker.Check(history, new SpecState(1)).Linearizable);
+    }
+
+    [Fact]
     public void MinimalViolation_IsAPrefixEndingAtTheFirstUnexplainableReturn()
     {
         var b = new Builder()

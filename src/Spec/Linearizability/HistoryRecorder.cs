@@ -10,24 +10,40 @@ public sealed class HistoryRecorder
     private readonly Step[] _steps;
     private long _clock;
     private int _count;
+    private int _dropped;
+    private long _firstDropped = long.MaxValue;
 
     /// <summary>Creates a recorder that keeps at most <paramref name="capacity"/> steps (later ones are dropped and counted).</summary>
     public HistoryRecorder(int capacity = 4096) => _steps = new Step[capacity];
 
     /// <summary>Steps that did not fit.</summary>
-    public int Dropped { get; private set; }
+    public int Dropped => Volatile.Read(ref _dropped);
 
     /// <summary>Records a call; returns its id (or -1 when full).</summary>
     public int Begin(StepKind kind, bool tryOnly, MessageToken token, long owner = 0, long version = 0)
     {
+        // Time first, then a place: every dropped call still has a time, so Snapshot can cut the
+        // history before the first of them and never hand the checker a history with holes.
+        long now = Interlocked.Increment(ref _clock);
         int id = Interlocked.Increment(ref _count) - 1;
         if (id >= _steps.Length)
         {
-            Dropped++;
+            Interlocked.Increment(ref _dropped);
+            long seen = Volatile.Read(ref _firstDropped);
+            while (now < seen)
+            {
+                long prior = Interlocked.CompareExchange(ref _firstDropped, now, seen);
+                if (prior == seen)
+                {
+                    break;
+                }
+
+                seen = prior;
+            }
+
             return -1;
         }
 
-        long now = Interlocked.Increment(ref _clock);
         _steps[id] = new Step(id, Task.CurrentId ?? Environment.CurrentManagedThreadId, kind, tryOnly, token, owner, version, MemoryError.None, now, long.MaxValue);
         return id;
     }
@@ -52,9 +68,13 @@ public sealed class HistoryRecorder
         };
     }
 
-    /// <summary>A call and its return at once (for steps with nothing to wait for).</summary>
-    public void Instant(StepKind kind, MessageToken token, long version = 0) => End(Begin(kind, false, token, 0, version), MemoryError.None);
-
-    /// <summary>The history so far. Call when no operation is in flight (or accept pending steps).</summary>
-    public History Snapshot() => new(_steps.Take(Math.Min(Volatile.Read(ref _count), _steps.Length)));
+    /// <summary>The history so far. Call when no operation is in flight. When steps were dropped, the
+    /// history is cut just before the first dropped call: every call made before it is recorded, so the
+    /// cut is a complete prefix (calls still running at the cut become pending).</summary>
+    public History Snapshot()
+    {
+        var history = new History(_steps.Take(Math.Min(Volatile.Read(ref _count), _steps.Length)));
+        long cut = Volatile.Read(ref _firstDropped);
+        return cut == long.MaxValue ? history : history.Prefix(cut);
+    }
 }
