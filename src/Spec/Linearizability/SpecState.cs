@@ -1,5 +1,6 @@
 using System.Text;
 using ManagerVerified.Core;
+using ManagerVerified.Spec.Model;
 
 namespace ManagerVerified.Spec.Linearizability;
 
@@ -78,53 +79,13 @@ public sealed class SpecState : IEquatable<SpecState>
             }
 
             case StepKind.AcquireRead:
+                return Acquire(step, matchResult, exclusive: false, MemoryError.StaleToken, MemoryError.AlreadyBorrowed, seesContent: true, 0);
+
             case StepKind.AcquireWrite:
-            {
-                bool write = step.Kind == StepKind.AcquireWrite;
-                MemoryError error = Classify(step.Token, MemoryError.StaleToken);
-                if (error == MemoryError.None)
-                {
-                    int slot = step.Token.Index;
-                    bool blocked = (_flags[slot] & Writer) != 0 || (write && _readers[slot] > 0);
-                    if (blocked)
-                    {
-                        if (!step.Try)
-                        {
-                            return null; // a blocking acquire cannot take effect while the conflict lasts
-                        }
+                return Acquire(step, matchResult, exclusive: true, MemoryError.StaleToken, MemoryError.AlreadyBorrowed, seesContent: true, Writer);
 
-                        error = MemoryError.AlreadyBorrowed;
-                    }
-                }
-
-                if (matchResult && step.Error != error)
-                {
-                    return null;
-                }
-
-                if (error != MemoryError.None)
-                {
-                    return this;
-                }
-
-                int s = step.Token.Index;
-                if (matchResult && (step.Owner != _owner[s] || step.Version != _version[s]))
-                {
-                    return null;
-                }
-
-                var next = new SpecState(this);
-                if (write)
-                {
-                    next._flags[s] |= Writer;
-                }
-                else
-                {
-                    next._readers[s]++;
-                }
-
-                return next;
-            }
+            case StepKind.FreeAcquire:
+                return Acquire(step, matchResult, exclusive: true, MemoryError.NotAllocated, MemoryError.BorrowActive, seesContent: false, Writer | Freeing);
 
             case StepKind.CopyHeader:
             {
@@ -171,35 +132,6 @@ public sealed class SpecState : IEquatable<SpecState>
                 var next = new SpecState(this);
                 next._flags[s] &= unchecked((byte)~Writer);
                 next._version[s] = step.Version;
-                return next;
-            }
-
-            case StepKind.FreeAcquire:
-            {
-                MemoryError error = Classify(step.Token, MemoryError.NotAllocated);
-                int s = step.Token.Index;
-                if (error == MemoryError.None && ((_flags[s] & Writer) != 0 || _readers[s] > 0))
-                {
-                    if (!step.Try)
-                    {
-                        return null; // a blocking Free waits for the borrows to end
-                    }
-
-                    error = MemoryError.BorrowActive;
-                }
-
-                if (matchResult && step.Error != error)
-                {
-                    return null;
-                }
-
-                if (error != MemoryError.None)
-                {
-                    return this;
-                }
-
-                var next = new SpecState(this);
-                next._flags[s] |= Writer | Freeing;
                 return next;
             }
 
@@ -265,23 +197,57 @@ public sealed class SpecState : IEquatable<SpecState>
         }
     }
 
+    /// <summary>A read borrow, a write borrow or a Free's exclusive acquire, with the same rules as the
+    /// manager's lock: check the token, then wait (blocking: cannot take effect now) or fail (Try) while a
+    /// conflicting borrow is held; an exclusive acquire conflicts with readers too.</summary>
+    private SpecState? Acquire(in Step step, bool matchResult, bool exclusive, MemoryError staleError, MemoryError busyError, bool seesContent, byte flags)
+    {
+        MemoryError error = Classify(step.Token, staleError);
+        int s = step.Token.Index;
+        if (error == MemoryError.None && ((_flags[s] & Writer) != 0 || (exclusive && _readers[s] > 0)))
+        {
+            if (!step.Try)
+            {
+                return null; // a blocking acquire cannot take effect while the conflict lasts
+            }
+
+            error = busyError;
+        }
+
+        if (matchResult && step.Error != error)
+        {
+            return null;
+        }
+
+        if (error != MemoryError.None)
+        {
+            return this;
+        }
+
+        if (matchResult && seesContent && (step.Owner != _owner[s] || step.Version != _version[s]))
+        {
+            return null;
+        }
+
+        var next = new SpecState(this);
+        if (exclusive)
+        {
+            next._flags[s] |= flags;
+        }
+        else
+        {
+            next._readers[s]++;
+        }
+
+        return next;
+    }
+
     private MemoryError Classify(MessageToken token, MemoryError stale)
     {
         int slot = token.Index;
-        ulong generation = token.Generation;
-        if (generation == 0 || slot >= Capacity)
-        {
-            return MemoryError.BadToken;
-        }
-
-        ulong current = _generation[slot];
-        if ((_flags[slot] & Live) != 0 && generation == current)
-        {
-            return MemoryError.None;
-        }
-
-        bool issued = generation >= _firstGeneration && (generation < current || (generation == current && (_flags[slot] & Retired) != 0));
-        return issued ? stale : MemoryError.BadToken;
+        return slot >= Capacity
+            ? MemoryError.BadToken
+            : TokenRules.Classify(token, Capacity, _firstGeneration, _generation[slot], (_flags[slot] & Live) != 0, (_flags[slot] & Retired) != 0, stale);
     }
 
     /// <inheritdoc />

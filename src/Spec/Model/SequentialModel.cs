@@ -152,20 +152,8 @@ public sealed class SequentialModel<TPayload>
     public MemoryError Check(MessageToken token, MemoryError staleError)
     {
         int slot = token.Index;
-        ulong generation = token.Generation;
-        if (token == default || generation == 0 || slot >= Capacity)
-        {
-            return MemoryError.BadToken;
-        }
-
-        ulong current = _nextGeneration[slot];
-        if (_live[slot] && generation == current)
-        {
-            return MemoryError.None;
-        }
-
-        bool issued = generation >= _firstGeneration
-            && (generation < current || (generation == current && _retired[slot]));
-        return issued ? staleError : MemoryError.BadToken;
+        return slot >= Capacity
+            ? MemoryError.BadToken
+            : TokenRules.Classify(token, Capacity, _firstGeneration, _nextGeneration[slot], _live[slot], _retired[slot], staleError);
     }
 }
