@@ -114,16 +114,40 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     }
 
     /// <inheritdoc />
-    public ReadGuard<TPayload> Read(MessageToken token)
-    {
-        if (_diagnostics is null)
-        {
-            return _core.Read(token);
-        }
+    public ReadGuard<TPayload> Read(MessageToken token) =>
+        _diagnostics is null ? _core.Read(token) : Explained(token, static (core, t) => core.Read(t));
 
+    /// <inheritdoc />
+    public bool TryRead(MessageToken token, out ReadGuard<TPayload> guard, out MemoryError error) =>
+        Reported(token, _core.TryRead(token, out guard, out error), error);
+
+    /// <inheritdoc />
+    public WriteGuard<TPayload> Write(MessageToken token) =>
+        _diagnostics is null ? _core.Write(token) : Explained(token, static (core, t) => core.Write(t));
+
+    /// <inheritdoc />
+    public bool TryWrite(MessageToken token, out WriteGuard<TPayload> guard, out MemoryError error) =>
+        Reported(token, _core.TryWrite(token, out guard, out error), error);
+
+    /// <inheritdoc />
+    public HeaderGuard PeekHeader(MessageToken token) =>
+        _diagnostics is null ? _core.PeekHeader(token) : Explained(token, static (core, t) => core.PeekHeader(t));
+
+    /// <inheritdoc />
+    public bool TryPeekHeader(MessageToken token, out HeaderGuard guard, out MemoryError error) =>
+        Reported(token, _core.TryPeekHeader(token, out guard, out error), error);
+
+    /// <inheritdoc />
+    public bool TryCopyHeader(MessageToken token, out MessageHeader header, out MemoryError error) =>
+        Reported(token, _core.TryCopyHeader(token, out header, out error), error);
+
+    /// <summary>Diagnostic mode's blocking borrow: the core's exception, rethrown with where the token was freed.</summary>
+    private TGuard Explained<TGuard>(MessageToken token, Func<SlotManager<TPayload, ProductionSeam>, MessageToken, TGuard> borrow)
+        where TGuard : allows ref struct
+    {
         try
         {
-            return _core.Read(token);
+            return borrow(_core, token);
         }
         catch (MemoryManagerException e)
         {
@@ -131,82 +155,9 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
         }
     }
 
-    /// <inheritdoc />
-    public bool TryRead(MessageToken token, out ReadGuard<TPayload> guard, out MemoryError error)
+    /// <summary>A Try-borrow's result, reported to diagnostic mode when it failed.</summary>
+    private bool Reported(MessageToken token, bool ok, MemoryError error)
     {
-        bool ok = _core.TryRead(token, out guard, out error);
-        if (!ok && _diagnostics is not null)
-        {
-            Explain(token, error);
-        }
-
-        return ok;
-    }
-
-    /// <inheritdoc />
-    public WriteGuard<TPayload> Write(MessageToken token)
-    {
-        if (_diagnostics is null)
-        {
-            return _core.Write(token);
-        }
-
-        try
-        {
-            return _core.Write(token);
-        }
-        catch (MemoryManagerException e)
-        {
-            throw Explain(token, e.Error);
-        }
-    }
-
-    /// <inheritdoc />
-    public bool TryWrite(MessageToken token, out WriteGuard<TPayload> guard, out MemoryError error)
-    {
-        bool ok = _core.TryWrite(token, out guard, out error);
-        if (!ok && _diagnostics is not null)
-        {
-            Explain(token, error);
-        }
-
-        return ok;
-    }
-
-    /// <inheritdoc />
-    public HeaderGuard PeekHeader(MessageToken token)
-    {
-        if (_diagnostics is null)
-        {
-            return _core.PeekHeader(token);
-        }
-
-        try
-        {
-            return _core.PeekHeader(token);
-        }
-        catch (MemoryManagerException e)
-        {
-            throw Explain(token, e.Error);
-        }
-    }
-
-    /// <inheritdoc />
-    public bool TryPeekHeader(MessageToken token, out HeaderGuard guard, out MemoryError error)
-    {
-        bool ok = _core.TryPeekHeader(token, out guard, out error);
-        if (!ok && _diagnostics is not null)
-        {
-            Explain(token, error);
-        }
-
-        return ok;
-    }
-
-    /// <inheritdoc />
-    public bool TryCopyHeader(MessageToken token, out MessageHeader header, out MemoryError error)
-    {
-        bool ok = _core.TryCopyHeader(token, out header, out error);
         if (!ok && _diagnostics is not null)
         {
             Explain(token, error);
@@ -225,16 +176,8 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     }
 
     /// <inheritdoc />
-    public bool TryFree(MessageToken token, out MemoryError error)
-    {
-        bool ok = TryFreeCore(token, wait: false, out error);
-        if (!ok && _diagnostics is not null)
-        {
-            Explain(token, error);
-        }
-
-        return ok;
-    }
+    public bool TryFree(MessageToken token, out MemoryError error) =>
+        Reported(token, TryFreeCore(token, wait: false, out error), error);
 
     private bool TryFreeCore(MessageToken token, bool wait, out MemoryError error)
     {
