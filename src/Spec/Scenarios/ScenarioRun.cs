@@ -87,6 +87,27 @@ public sealed class ScenarioRun
         return error;
     }
 
+    /// <summary>Stores <paramref name="count"/> messages, then frees the ones stored, in order.</summary>
+    /// <param name="count">How many stores.</param>
+    /// <param name="alternateStoreKinds">True: TryStore and Store alternate (TryStore first); false: TryStore only.</param>
+    /// <param name="tryFree">TryFree instead of the blocking Free.</param>
+    public void StoreBatchThenFree(int count, bool alternateStoreKinds, bool tryFree)
+    {
+        var held = new List<MessageToken>(count);
+        for (int i = 0; i < count; i++)
+        {
+            if (Store(tryOnly: !alternateStoreKinds || (i & 1) == 0, out MessageToken token) == MemoryError.None)
+            {
+                held.Add(token);
+            }
+        }
+
+        foreach (MessageToken token in held)
+        {
+            Free(token, tryOnly: tryFree);
+        }
+    }
+
     /// <summary>Reads (or peeks) and checks what it saw.</summary>
     public MemoryError Read(MessageToken token, bool tryOnly, bool headerOnly = false)
     {

@@ -18,19 +18,7 @@ public sealed class ChurnScenario : Scenario
     /// <inheritdoc />
     protected override Task ExecuteAsync(ScenarioRun run) => run.RunTasksAsync(task =>
     {
-        var held = new List<MessageToken>();
-        for (int i = 0; i < run.Parameters.Operations; i++)
-        {
-            if (run.Store(tryOnly: (i & 1) == 0, out MessageToken token) == MemoryError.None)
-            {
-                held.Add(token);
-            }
-        }
-
-        foreach (MessageToken token in held)
-        {
-            run.Free(token, tryOnly: false);
-        }
+        run.StoreBatchThenFree(run.Parameters.Operations, alternateStoreKinds: true, tryFree: false);
     });
 }
 
@@ -55,24 +43,9 @@ public sealed class WraparoundScenario : Scenario
         // their frees (alternating), so that together they make the 2^TagBits successful head CASes
         // that bring the victim's (top, tag) back while moving its top's link.
         int rounds = task == 0 ? 1 : run.Parameters.Operations;
-        var held = new List<MessageToken>(2);
         for (int round = 0; round < rounds; round++)
         {
-            int batch = task == 0 ? 1 : 1 + ((round + task) & 1);
-            for (int i = 0; i < batch; i++)
-            {
-                if (run.Store(tryOnly: true, out MessageToken token) == MemoryError.None)
-                {
-                    held.Add(token);
-                }
-            }
-
-            foreach (MessageToken token in held)
-            {
-                run.Free(token, tryOnly: true);
-            }
-
-            held.Clear();
+            run.StoreBatchThenFree(task == 0 ? 1 : 1 + ((round + task) & 1), alternateStoreKinds: false, tryFree: true);
         }
     });
 }
