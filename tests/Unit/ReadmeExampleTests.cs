@@ -14,7 +14,7 @@ public sealed class ReadmeExampleTests
     [Fact]
     public void ReadmeExample_MatchesThisFile()
     {
-        string root = FindRepositoryRoot();
+        string root = DotnetCli.RepositoryRoot();
         string[] readme = Region(File.ReadAllLines(Path.Combine(root, "README.md")), "<!-- example:start -->", "<!-- example:end -->")
             .Where(l => !l.StartsWith("```", StringComparison.Ordinal)).ToArray();
         string[] code = Region(File.ReadAllLines(Path.Combine(root, "tests", "Unit", "ReadmeExampleTests.cs")), "// example:start", "// example:end");
@@ -59,15 +59,4 @@ public sealed class ReadmeExampleTests
 
     private static string[] Normalize(string[] lines) =>
         lines.Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
-
-    private static string FindRepositoryRoot()
-    {
-        string? dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "ManagerVerified.sln")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-
-        return dir ?? throw new InvalidOperationException("ManagerVerified.sln not found above the test output");
-    }
 }

@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using ManagerVerified.Samples.Pipeline;
 
 namespace ManagerVerified.Tests.Unit;
 
 /// <summary>The samples run as tests: the token pipeline, and a consumer built from the packed NuGet package.</summary>
+[Collection(DotnetCliCollection.Name)]
 public sealed class SampleTests
 {
     [Theory]
@@ -21,16 +21,16 @@ public sealed class SampleTests
     [Fact]
     public void PackageConsumer_BuiltFromFolderFeed_Runs()
     {
-        string root = RepositoryRoot();
+        string root = DotnetCli.RepositoryRoot();
         string work = Path.Combine(Path.GetTempPath(), "mv-pack-" + Guid.NewGuid().ToString("N"));
         string feed = Path.Combine(work, "feed");
         string packages = Path.Combine(work, "packages");
         string version = "0.1.0-test" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
         try
         {
-            Run(root, "pack", "src/Manager", "-c", "Release", "-o", feed, $"-p:Version={version}", "-p:CoyoteRewrite=false");
+            DotnetCli.RunChecked(root, "pack", "src/Manager", "-c", "Release", "-o", feed, $"-p:Version={version}", "-p:CoyoteRewrite=false");
             Assert.True(File.Exists(Path.Combine(feed, $"ManagerVerified.{version}.nupkg")));
-            string output = Run(root, "run", "--project", "samples/PackageConsumer", "-c", "Release",
+            string output = DotnetCli.RunChecked(root, "run", "--project", "samples/PackageConsumer", "-c", "Release",
                 $"-p:ManagerVerifiedVersion={version}", $"-p:RestoreAdditionalProjectSources={feed}",
                 $"-p:RestorePackagesPath={packages}", $"-p:BaseIntermediateOutputPath={Path.Combine(work, "obj")}/", $"-p:BaseOutputPath={Path.Combine(work, "bin")}/");
             Assert.Contains("payload=42 stale=True available=4/4", output, StringComparison.Ordinal);
@@ -51,44 +51,9 @@ public sealed class SampleTests
     public void PublicApiTracking_UndeclaredPublicType_FailsTheBuild()
     {
         // Its own configuration keeps the probe's outputs apart from Debug and Release (bin/ApiProbe, obj/ApiProbe).
-        (int exit, string output) = RunRaw(RepositoryRoot(), "build", "src/Manager", "-c", "ApiProbe", "-p:ApiProbe=true");
+        (int exit, string output) = DotnetCli.Run(DotnetCli.RepositoryRoot(), "build", "src/Manager", "-c", "ApiProbe", "-p:ApiProbe=true");
         Assert.NotEqual(0, exit);
         Assert.Contains("RS0016", output, StringComparison.Ordinal);
         Assert.Contains("UndeclaredApiProbe", output, StringComparison.Ordinal);
-    }
-
-    private static string Run(string workingDirectory, params string[] args)
-    {
-        (int exit, string output) = RunRaw(workingDirectory, args);
-        Assert.True(exit == 0, $"dotnet {string.Join(' ', args)} failed ({exit}):\n{output}");
-        return output;
-    }
-
-    private static (int Exit, string Output) RunRaw(string workingDirectory, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr.Result);
-    }
-
-    private static string RepositoryRoot()
-    {
-        string? dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "ManagerVerified.sln")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-
-        return dir ?? throw new InvalidOperationException("ManagerVerified.sln not found above the test output");
     }
 }
