@@ -62,7 +62,7 @@ public sealed class VerifyRunnerTests : IDisposable
         (int exit, string output, _) = Run("--list");
         Assert.Equal(0, exit);
         Assert.Contains("wraparound", output, StringComparison.Ordinal);
-        Assert.Contains("GenerationNotAdvanced", output, StringComparison.Ordinal);
+        Assert.Contains("NarrowTagWraps", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -130,13 +130,13 @@ public sealed class VerifyRunnerTests : IDisposable
     [Fact]
     public void EndToEnd_TinyBudget_Exit0_ReportAndReplayableTraces()
     {
-        (int exit, string output, _) = Run("--scenario", "readers-writer", "--iterations", "20", "--bug-budget", "2000", "--out", _folder);
+        (int exit, string output, _) = Run("--scenario", "churn", "--iterations", "20", "--bug-budget", "2000", "--out", _folder);
         Assert.True(exit == 0, output);
         Assert.Contains("OK: correct manager clean", output, StringComparison.Ordinal);
 
         using JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_folder, "report.json")));
         JsonElement rows = json.RootElement.GetProperty("Rows");
-        int plantedOnScenario = Spec.Scenarios.ScenarioCatalog.PlantedBugs.Count(b => b.ScenarioName == "readers-writer");
+        int plantedOnScenario = Spec.Scenarios.ScenarioCatalog.PlantedBugs.Count(b => b.ScenarioName == "churn");
         Assert.Equal(4 + (2 * plantedOnScenario), rows.GetArrayLength()); // 4 strategies; each planted bug x (random, PCT)
         string[] traces = Directory.GetFiles(Path.Combine(_folder, "traces"), "*.trace.json");
         Assert.Equal(2 * plantedOnScenario, traces.Length);
@@ -144,7 +144,7 @@ public sealed class VerifyRunnerTests : IDisposable
 
         (int replayExit, string replayOut, _) = Run("--replay", traces[0]);
         Assert.Equal(0, replayExit);
-        Assert.Contains("reproduced: Read/write exclusion violated", replayOut, StringComparison.Ordinal);
+        Assert.Contains("reproduced: ABA safety violated", replayOut, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -152,13 +152,13 @@ public sealed class VerifyRunnerTests : IDisposable
     {
         string s0 = Path.Combine(_folder, "s0");
         string s1 = Path.Combine(_folder, "s1");
-        Assert.Equal(0, Run("--scenario", "borrows-vs-free", "--bugs-only", "--seeds", "3", "--shard", "0/2", "--out", s0).Exit);
-        Assert.Equal(0, Run("--scenario", "borrows-vs-free", "--bugs-only", "--seeds", "3", "--shard", "1/2", "--out", s1).Exit);
+        Assert.Equal(0, Run("--scenario", "churn", "--bugs-only", "--seeds", "3", "--shard", "0/2", "--out", s0).Exit);
+        Assert.Equal(0, Run("--scenario", "churn", "--bugs-only", "--seeds", "3", "--shard", "1/2", "--out", s1).Exit);
         (int exit, string output, _) = Run("--merge", Path.Combine(s0, "report.json"), Path.Combine(s1, "report.json"), "--out", _folder);
         Assert.Equal(0, exit);
         Report merged = Report.Read(Path.Combine(_folder, "report.json"));
         Assert.All(merged.Rows, r => Assert.Equal([0u, 1u, 2u], r.Runs.Select(run => run.SeedIndex)));
-        Assert.Contains("GenerationNotAdvanced", output, StringComparison.Ordinal);
+        Assert.Contains("TagZeroBits", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -116,7 +116,7 @@ public sealed class DiagnosticsTests
     {
         using var recorder = new Recorder();
         long before = recorder.Sum("managerverified.head_cas_retries");
-        default(ProductionSeam).OnHeadCasRetry(1);
+        default(ProductionSeam).BackOff(1);
         Assert.True(recorder.Sum("managerverified.head_cas_retries") > before);
     }
 

@@ -20,7 +20,7 @@ internal static class Campaign
     /// <summary>Bad arguments or input files.</summary>
     public const int ExitUsage = 64;
 
-    private static readonly ExplorationStrategy[] s_defaultStrategies =
+    public static readonly ExplorationStrategy[] DefaultStrategies =
         [ExplorationStrategy.Random, ExplorationStrategy.Prioritization, ExplorationStrategy.FairPrioritization, ExplorationStrategy.QLearning];
 
     /// <summary>Consecutive seeds give near-identical runs (the engine increments the seed per iteration): space them widely.</summary>
@@ -62,6 +62,11 @@ internal static class Campaign
             return ExitUsage;
         }
 
+        if (options.Mutants)
+        {
+            return Mutants.MutantRunner.Run(options, output, error);
+        }
+
         return options.Replay is not null ? Replay(options.Replay, output, error) : Explore(options, output);
     }
 
@@ -98,7 +103,7 @@ internal static class Campaign
             output.WriteLine($"Correct manager: {options.Iterations} iterations per scenario, strategy and seed{shardNote}");
             foreach (Scenario scenario in ScenarioCatalog.All.Where(options.Matches))
             {
-                foreach (ExplorationStrategy strategy in options.Strategies ?? s_defaultStrategies)
+                foreach (ExplorationStrategy strategy in options.Strategies ?? DefaultStrategies)
                 {
                     ScenarioParameters p = options.Apply(scenario.Defaults with { TagBits = options.TagBits });
                     var row = new Row { Kind = Row.CorrectKind, Name = scenario.Name, Scenario = scenario.Name, Configuration = p.ToString(), Strategy = strategy.ToString() };

@@ -31,12 +31,16 @@ internal sealed class Options
           --bugs-only         skip the correct manager
           --out DIR           report folder (default verify-output)
           --replay FILE       replay a trace written by a previous run (FILE.trace.json)
+          --mutants           run the mutant catalog (tests/Mutants) against the default suite's harness: kill matrix
+          --mutant ID[,ID]    only these catalog mutants (implies --mutants)
           --list              list the scenarios and planted bugs
           --help              this text
         exit codes: 0 ok; 1 the correct manager showed a bug; 2 a planted bug was missed or did not replay; 3 both; 64 bad arguments
         """;
 
     public uint Iterations { get; private set; } = 300;
+
+    public bool IterationsSet { get; private set; }
 
     public uint BugBudget { get; private set; } = 20_000;
 
@@ -65,6 +69,10 @@ internal sealed class Options
     public List<string> Merge { get; } = [];
 
     public bool CorrectOnly { get; private set; }
+
+    public bool Mutants { get; private set; }
+
+    public List<string>? MutantIds { get; private set; }
 
     public bool Linearizability { get; private set; } = true;
 
@@ -110,7 +118,7 @@ internal sealed class Options
 
             switch (arg)
             {
-                case "--iterations": o.Iterations = Count(1, 10_000_000); break;
+                case "--iterations": o.Iterations = Count(1, 10_000_000); o.IterationsSet = true; break;
                 case "--bug-budget": o.BugBudget = Count(1, 10_000_000); break;
                 case "--seeds": o.Seeds = Count(1, 1000); break;
                 case "--seed": o.Seed = Count(0, uint.MaxValue / 2); break;
@@ -148,6 +156,8 @@ internal sealed class Options
                 case "--out": o.Output = Value(); break;
                 case "--replay": o.Replay = Value(); break;
                 case "--list": o.List = true; break;
+                case "--mutants": o.Mutants = true; break;
+                case "--mutant": o.Mutants = true; o.MutantIds = [.. Value().Split(',')]; break;
                 case "--help" or "-h" or "-?": o.Help = true; break;
                 default: throw new ArgumentException($"unknown option '{arg}'");
             }
@@ -180,6 +190,18 @@ internal sealed class Options
 
         throw new ArgumentException($"--shard takes I/N with 0 <= I < N <= 1000, not '{text}'");
     }
+
+    /// <summary>The name <c>--strategy</c> takes for <paramref name="strategy"/>.</summary>
+    public static string StrategyName(ExplorationStrategy strategy) => strategy switch
+    {
+        ExplorationStrategy.Random => "random",
+        ExplorationStrategy.Prioritization => "prioritization",
+        ExplorationStrategy.FairPrioritization => "fair-prioritization",
+        ExplorationStrategy.QLearning => "q-learning",
+        ExplorationStrategy.Probabilistic => "probabilistic",
+        ExplorationStrategy.DelayBounding => "delay-bounding",
+        _ => throw new ArgumentOutOfRangeException(nameof(strategy)),
+    };
 
     private static ExplorationStrategy ParseStrategy(string name) => name.ToLowerInvariant() switch
     {

@@ -25,8 +25,8 @@
 //   left, it bumped seq before leaving, so s' != s. Either way the copy is refused (retried up to 4
 //   times, then AlreadyBorrowed). A Free in between changes the generation in w'. Bound (the same
 //   argument as the head's tag): a torn copy is accepted only if a nonzero multiple of 2^32 write
-//   guards on this slot complete between the copy's two sequence loads. Planted bug 9
-//   (the re-check skipped) returns torn headers: the exclusion monitor and the checker catch it.
+//   guards on this slot complete between the copy's two sequence loads. The copy is the one
+//   intended race: the race detector accepts it only when the re-check passed after a read barrier.
 //
 // LINEARIZATION POINTS
 //   Read/Write/PeekHeader/Free success: the successful entering CAS.
@@ -46,8 +46,8 @@
 //
 // WHAT WOULD INVALIDATE IT
 //   - admitting a reader while the writer bit is set, or a writer while readers are counted
-//     (planted bugs 7 and 6: ReadBlockMask / WriteBlockMask of a checked seam);
-//   - a Free that does not advance the generation (planted bug 8): a stale token would pass check;
+//     (SlotWord.ReadBlockMask / SlotWord.WriteBlockMask; catalog mutants in tests/Mutants);
+//   - a Free that does not advance the generation: a stale token would pass check;
 //   - any non-CAS write of a live word by someone who is not the exclusive holder;
 //   - more than MaxReaders (2^21 - 1) simultaneous readers: the 2,097,152nd waits (Try: fails).
 // =================================================================================================
@@ -97,7 +97,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
                 return error;
             }
 
-            if ((word & _seam.ReadBlockMask) != 0 || (word & SlotWord.ReaderMask) == SlotWord.MaxReaders)
+            if ((word & SlotWord.ReadBlockMask) != 0 || (word & SlotWord.ReaderMask) == SlotWord.MaxReaders)
             {
                 if (!wait)
                 {
@@ -143,7 +143,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
                 return error;
             }
 
-            if ((word & _seam.WriteBlockMask) != 0)
+            if ((word & SlotWord.WriteBlockMask) != 0)
             {
                 if (!wait)
                 {
@@ -221,16 +221,18 @@ internal sealed partial class SlotManager<TPayload, TSeam>
                 return error;
             }
 
-            if ((word & _seam.ReadBlockMask) != 0)
+            if ((word & SlotWord.ReadBlockMask) != 0)
             {
                 continue; // a writer or a free holds the slot: try again, then give up
             }
 
             header = _seam.CopyOptimistic(ref _messages[index].Header);
+            _seam.ReadBarrier(); // the re-check's loads must not complete before the copy's: else it validates a stale picture
             long after = _seam.Load(ref slot);
             int sequenceAfter = _seam.Load(ref sequence);
-            if (!_seam.RecheckOptimisticCopy || (((word ^ after) & ~SlotWord.ReaderMask) == 0 && before == sequenceAfter))
+            if (((word ^ after) & ~SlotWord.ReaderMask) == 0 && before == sequenceAfter)
             {
+                _seam.OnOptimisticCopyAccepted(index);
                 return MemoryError.None;
             }
         }

@@ -77,13 +77,13 @@ internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPay
             return false;
         }
 
-        _seam.OnAvailableChanged(_seam.AddToCount(ref _available.Value, -1));
+        _seam.OnAvailableChanged(_seam.Add(ref _available.Value, -1));
 
         // We own the slot: it is off the list and not live, so no token can lock it and nobody CASes
         // its word. Write the message, then publish it with a release store of the live bit.
         ref long slot = ref _words[index];
         long word = _seam.Load(ref slot);
-        _messages[index] = message;
+        _seam.WritePlain(ref _messages[index], message);
         _seam.Store(ref slot, word | SlotWord.LiveBit);
 
         token = new MessageToken(index, (ulong)word >> SlotWord.GenerationShift);
@@ -210,10 +210,10 @@ internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPay
         }
 
         // Exclusive and live: drop the message so the manager keeps no reference to the payload.
-        _messages[index] = default;
+        _seam.WritePlain(ref _messages[index], default);
 
         ulong generation = (ulong)entered >> SlotWord.GenerationShift;
-        ulong next = _seam.NextGeneration(generation);
+        ulong next = generation + 1;
         _seam.OnWriteExiting(index);
         if (next > SlotWord.MaxGeneration)
         {
@@ -230,7 +230,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPay
         // (popped but not yet counted, or counted but not yet pushed) is counted as available and the
         // count can never drop below 0. (Pushing first let a Store pop and decrement in between: the
         // Coyote harness found the count at -1.)
-        _seam.OnAvailableChanged(_seam.AddToCount(ref _available.Value, 1));
+        _seam.OnAvailableChanged(_seam.Add(ref _available.Value, 1));
         _freeList.Push(index);
         return MemoryError.None;
     }
@@ -240,6 +240,24 @@ internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPay
     private static void Throw(MemoryError error) => throw new MemoryManagerException(error);
 
     // ---- Verification-only inspection -------------------------------------------------------------
+
+    /// <summary>The shared storage, so a checked seam can name the location of each access (race detection).</summary>
+    internal long[] SlotWords => _words;
+
+    /// <inheritdoc cref="SlotWords"/>
+    internal int[] WriteSequences => _writeSequence;
+
+    /// <inheritdoc cref="SlotWords"/>
+    internal Message<TPayload>[] Messages => _messages;
+
+    /// <inheritdoc cref="SlotWords"/>
+    internal int[] Links => _freeList.Links;
+
+    /// <inheritdoc cref="SlotWords"/>
+    internal ref long HeadWord => ref _freeList.HeadWord;
+
+    /// <inheritdoc cref="SlotWords"/>
+    internal ref int AvailableWord => ref _available.Value;
 
     /// <summary>A consistent picture of the manager. Only meaningful when no operation is in flight.</summary>
     internal QuiescentSnapshot SnapshotQuiescent()

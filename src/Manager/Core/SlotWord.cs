@@ -31,6 +31,12 @@ internal readonly struct SlotWord
     internal const ulong MaxGeneration = (1UL << GenerationBits) - 1;
     internal const ulong FirstGeneration = 1;
 
+    /// <summary>Bits that keep a reader (or an optimistic copy) out: a writer or a free holds the slot.</summary>
+    internal const long ReadBlockMask = WriterBit;
+
+    /// <summary>Bits that keep a writer or a free out: another exclusive holder, or any reader.</summary>
+    internal const long WriteBlockMask = WriterBit | ReaderMask;
+
     internal readonly long Value;
 
     internal SlotWord(long value) => Value = value;

@@ -13,7 +13,7 @@
 //
 // CONTENTION
 //   The head sits alone on its cache line (PaddedLong); a thread whose head CAS failed backs off
-//   through the seam's OnHeadCasRetry (production: exponential spin, capped; checked: nothing).
+//   through the seam's BackOff (production: exponential spin, capped; checked: nothing).
 //   Neither changes the algorithm or its orderings.
 //
 // LINEARIZATION POINTS
@@ -43,7 +43,7 @@
 // WHAT WOULD INVALIDATE IT
 //   - a narrower tag (the verification-only factory builds 0-4 bit tags to show the bug is real);
 //   - a CAS that compares only the index bits, or any head write that is not a CAS advancing the tag
-//     (planted bugs 3 and 4);
+//     (catalog mutants in tests/Mutants);
 //   - reading next[i] after the CAS instead of before it, or writing next[i] while i is on the list;
 //   - a slot pushed while it is still live or already on the list (the manager pushes only from Free,
 //     after it has taken the slot exclusively and cleared it).
@@ -98,7 +98,7 @@ internal struct TaggedFreeList<TSeam>
 
             // Read the link before the CAS: after a successful CAS the tag guarantees it was current.
             int next = _seam.Load(ref _next[top - 1]);
-            long seen = _seam.CompareExchangeHead(ref _head.Value, _layout.Advance(head, next), head);
+            long seen = _seam.CompareExchange(ref _head.Value, _layout.Advance(head, next), head);
             if (seen == head)
             {
                 // LP (success). We now own slot top - 1 and its link.
@@ -108,7 +108,7 @@ internal struct TaggedFreeList<TSeam>
             }
 
             head = seen; // another pop or push won; retry against what it installed
-            _seam.OnHeadCasRetry(++retries);
+            _seam.BackOff(++retries);
         }
     }
 
@@ -123,14 +123,14 @@ internal struct TaggedFreeList<TSeam>
         {
             // The link must be written before the CAS publishes index (release via the CAS fence).
             _seam.Store(ref _next[index], _layout.EncodedTop(head));
-            long seen = _seam.CompareExchangeHead(ref _head.Value, _layout.Advance(head, index + 1), head);
+            long seen = _seam.CompareExchange(ref _head.Value, _layout.Advance(head, index + 1), head);
             if (seen == head)
             {
                 return; // LP
             }
 
             head = seen;
-            _seam.OnHeadCasRetry(++retries);
+            _seam.BackOff(++retries);
         }
     }
 
@@ -155,6 +155,11 @@ internal struct TaggedFreeList<TSeam>
 
         return steps;
     }
+
+    internal readonly int[] Links => _next;
+
+    [System.Diagnostics.CodeAnalysis.UnscopedRef]
+    internal ref long HeadWord => ref _head.Value;
 
     internal readonly long HeadValueQuiescent => Volatile.Read(ref Unsafe.AsRef(in _head.Value));
 }

@@ -2,9 +2,8 @@ namespace ManagerVerified.Seam;
 
 /// <summary>
 /// The one seam through which the manager's core touches shared memory, waits, and reports what it
-/// did. Every atomic operation on the free-list head, the next links, the available count and the
-/// slot words, every wait for a slot lock, the slot lock's admission rules and the generation step
-/// go through it.
+/// did. It carries primitives only: every decision of the algorithm (admission masks, the generation
+/// step, re-checks, bounds) is made by the core, so the checked core is exactly the shipped core.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -12,76 +11,76 @@ namespace ManagerVerified.Seam;
 /// (<c>where TSeam : struct, IConcurrencySeam</c>), the pattern of dotnet/runtime's
 /// <c>SpanHelpers</c> <c>INegator</c>: the JIT compiles one copy of the core per seam type, so
 /// <see cref="ProductionSeam"/>'s members inline to the bare <see cref="Interlocked"/> and
-/// <see cref="Volatile"/> calls and its hooks to nothing.
+/// <see cref="Volatile"/> calls, plain accesses and its hooks to nothing.
 /// </para>
 /// <para>
-/// The model-checking implementation (in ManagerVerified.Spec) puts a Coyote scheduling point before
-/// every shared access, pauses waiters with <c>Operation.PauseUntil</c> instead of spinning, feeds the
-/// hooks to the specification monitors, and can plant one bug at a time. The core code it checks is
-/// the production core: there is no other copy and no <c>#if</c>.
-/// </para>
-/// <para>
-/// Orderings: every member here is at least as strong as the production implementation documents;
-/// the core relies on <see cref="Load(ref long)"/> being an acquire and <see cref="Store(ref long, long)"/>
-/// a release, and on the compare-exchange and add members being full fences.
+/// The checked implementation (in ManagerVerified.Spec) puts a scheduling point before every shared
+/// access, feeds every access with its .NET memory-model ordering to a happens-before race detector,
+/// pauses waiters instead of spinning, and feeds the hooks to the specification monitors. Bugs are
+/// planted as source mutants of the core (tests/Mutants), never through the seam.
 /// </para>
 /// </remarks>
-internal interface IConcurrencySeam
+internal interface IConcurrencySeam : IAtomics, IWaiting, IObservation
 {
-    // ---- Atomics -------------------------------------------------------------------------
+}
 
-    /// <summary>Acquire load of a 64-bit word (the head or a slot word).</summary>
+/// <summary>
+/// Atomic and plain memory primitives with their orderings: loads are acquires, stores releases,
+/// compare-exchange and add full fences (.NET's <see cref="Interlocked"/>); plain accesses carry no
+/// ordering at all.
+/// </summary>
+internal interface IAtomics
+{
+    /// <summary>Acquire load of a 64-bit word.</summary>
     long Load(ref long location);
 
-    /// <summary>Acquire load of a 32-bit word (a next link or the available count).</summary>
+    /// <summary>Acquire load of a 32-bit word.</summary>
     int Load(ref int location);
 
-    /// <summary>Release store of a 64-bit slot word.</summary>
+    /// <summary>Release store of a 64-bit word.</summary>
     void Store(ref long location, long value);
 
-    /// <summary>Release store of a 32-bit next link.</summary>
+    /// <summary>Release store of a 32-bit word.</summary>
     void Store(ref int location, int value);
 
-    /// <summary>Compare-exchange on a slot word; returns the value seen.</summary>
+    /// <summary>Compare-exchange (full fence); returns the value seen.</summary>
     long CompareExchange(ref long location, long value, long comparand);
 
-    /// <summary>Compare-exchange on the free-list head; returns the value seen. Separate from the
-    /// slot-word CAS so a checker can replace exactly this one (planted bugs 3 and 4).</summary>
-    long CompareExchangeHead(ref long head, long value, long comparand);
-
-    /// <summary>Atomic add on a slot word; returns the new value.</summary>
+    /// <summary>Atomic add (full fence); returns the new value.</summary>
     long Add(ref long location, long delta);
 
-    /// <summary>Atomic add on the available count (its only 32-bit add); returns the new value.</summary>
-    int AddToCount(ref int count, int delta);
+    /// <summary>Atomic add (full fence); returns the new value.</summary>
+    int Add(ref int location, int delta);
 
-    /// <summary>An optimistic (unlocked) copy of shared data, ordered before every later load (a read
-    /// barrier); its result is only used after a re-check. A model checker interleaves before it.</summary>
+    /// <summary>A plain (non-atomic, unordered) write of message storage that the caller owns.</summary>
+    void WritePlain<T>(ref T location, T value);
+
+    /// <summary>An optimistic (racy) copy of shared data: its value may be torn and may only be used
+    /// after a re-check that is ordered after it by <see cref="ReadBarrier"/>.</summary>
     T CopyOptimistic<T>(ref T source);
 
-    // ---- Waiting -------------------------------------------------------------------------
+    /// <summary>A read barrier: loads before it complete before loads after it
+    /// (<see cref="Volatile.ReadBarrier"/>; free on x64).</summary>
+    void ReadBarrier();
+}
 
+/// <summary>Waiting and backing off.</summary>
+internal interface IWaiting
+{
     /// <summary>Blocks until <c>words[index]</c> no longer equals <paramref name="observed"/>.
     /// Production spins with <see cref="SpinWait"/>; a model checker pauses the operation until
     /// another one changes the word, so a leaked lock is reported as a deadlock, not a hang.</summary>
     void WaitWhileUnchanged(long[] words, int index, long observed);
 
-    // ---- Slot lock admission and generations ----------------------------------------------
+    /// <summary>A head CAS failed and its pop or push retries for the <paramref name="attempt"/>th time
+    /// (slow path only). Production backs off, so two threads stop colliding on the head; a model
+    /// checker needs no backoff.</summary>
+    void BackOff(int attempt);
+}
 
-    /// <summary>Slot-word bits that keep a reader out. Production: the writer bit.</summary>
-    long ReadBlockMask { get; }
-
-    /// <summary>Slot-word bits that keep a writer or a free out. Production: the writer bit and the reader count.</summary>
-    long WriteBlockMask { get; }
-
-    /// <summary>The generation a slot takes when its message is freed. Production: <paramref name="generation"/> + 1.</summary>
-    ulong NextGeneration(ulong generation);
-
-    /// <summary>Whether an optimistic header copy re-checks the slot after copying. Production: true.</summary>
-    bool RecheckOptimisticCopy { get; }
-
-    // ---- Observation hooks (empty in production) -------------------------------------------
-
+/// <summary>What the core reports having done; empty in production, the monitors' feed when checked.</summary>
+internal interface IObservation
+{
     /// <summary>After the successful head CAS that popped <paramref name="index"/> and installed
     /// <paramref name="installedTop"/> (slot + 1, or 0). <paramref name="next"/> is the link array, which
     /// the popping thread now owns at <paramref name="index"/>.</summary>
@@ -105,10 +104,8 @@ internal interface IConcurrencySeam
     /// <summary>Before exclusive access on <paramref name="index"/> is released.</summary>
     void OnWriteExiting(int index);
 
-    /// <summary>A head CAS failed and its pop or push retries for the <paramref name="attempt"/>th time
-    /// (slow path only). Production backs off here, so two threads stop colliding on the head; a model
-    /// checker needs no backoff.</summary>
-    void OnHeadCasRetry(int attempt);
+    /// <summary>An optimistic copy of <paramref name="index"/>'s header passed its re-check and is returned.</summary>
+    void OnOptimisticCopyAccepted(int index);
 
     /// <summary>A blocking borrow or free is about to wait for a slot (slow path only).</summary>
     void OnSlotWait();

@@ -1,12 +1,11 @@
 using System.Runtime.CompilerServices;
-using ManagerVerified.Core;
 using ManagerVerified.Diagnostics;
 
 namespace ManagerVerified.Seam;
 
 /// <summary>
-/// The production seam: plain <see cref="Interlocked"/> and <see cref="Volatile"/> operations, a
-/// <see cref="SpinWait"/> for waiting, the correct lock admission rules, and hooks that compile to nothing.
+/// The production seam: plain <see cref="Interlocked"/> and <see cref="Volatile"/> operations, plain
+/// accesses, a <see cref="SpinWait"/> for waiting, and hooks that compile to nothing.
 /// </summary>
 /// <remarks>An empty readonly struct: as a type argument it costs nothing at run time (see <see cref="IConcurrencySeam"/>).</remarks>
 internal readonly struct ProductionSeam : IConcurrencySeam
@@ -28,22 +27,19 @@ internal readonly struct ProductionSeam : IConcurrencySeam
         Interlocked.CompareExchange(ref location, value, comparand);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public long CompareExchangeHead(ref long head, long value, long comparand) =>
-        Interlocked.CompareExchange(ref head, value, comparand);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public long Add(ref long location, long delta) => Interlocked.Add(ref location, delta);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int AddToCount(ref int count, int delta) => Interlocked.Add(ref count, delta);
+    public int Add(ref int location, int delta) => Interlocked.Add(ref location, delta);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public T CopyOptimistic<T>(ref T source)
-    {
-        T copy = source;
-        Volatile.ReadBarrier(); // the copy's loads complete before the re-check's loads (free on x64)
-        return copy;
-    }
+    public void WritePlain<T>(ref T location, T value) => location = value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public T CopyOptimistic<T>(ref T source) => source;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void ReadBarrier() => Volatile.ReadBarrier();
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     public void WaitWhileUnchanged(long[] words, int index, long observed)
@@ -53,27 +49,6 @@ internal readonly struct ProductionSeam : IConcurrencySeam
         {
             spinner.SpinOnce();
         }
-    }
-
-    public long ReadBlockMask
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => SlotWord.WriterBit;
-    }
-
-    public long WriteBlockMask
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => SlotWord.WriterBit | SlotWord.ReaderMask;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ulong NextGeneration(ulong generation) => generation + 1;
-
-    public bool RecheckOptimisticCopy
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -111,8 +86,13 @@ internal readonly struct ProductionSeam : IConcurrencySeam
     {
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void OnOptimisticCopyAccepted(int index)
+    {
+    }
+
     // Metrics only on the slow paths: a retry or a wait already cost far more than this check.
-    public void OnHeadCasRetry(int attempt)
+    public void BackOff(int attempt)
     {
         if (ManagerMetrics.HeadCasRetries.Enabled)
         {

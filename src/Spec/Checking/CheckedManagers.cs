@@ -14,7 +14,7 @@ internal static class CheckedManagers
         SlotManager<CheckedPayload, CheckedSeam> manager = tagBits is int bits
             ? VerificationManagers.CreateNarrowTag<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, bits, parameters.StartTag, parameters.StartGeneration)
             : VerificationManagers.Create<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, parameters.StartTag, parameters.StartGeneration);
-        context.HeadIndexMask = manager.Layout.IndexMask;
+        context.Locations = new Races.LocationMap(manager);
         return manager;
     }
 }

@@ -27,6 +27,9 @@ public enum MonitorSet
     /// <summary>The exhaustion scenario's own check that NoFreeSlots means every slot was taken.</summary>
     StoreCompleteness = 1 << 5,
 
+    /// <summary>The happens-before race detector (<see cref="Races.RaceDetector"/>; systematic runs only).</summary>
+    DataRace = 1 << 6,
+
     /// <summary>Every monitor.</summary>
-    All = NoDoubleAllocation | AbaSafety | AvailableCount | ReadWriteExclusion | StaleToken | StoreCompleteness,
+    All = NoDoubleAllocation | AbaSafety | AvailableCount | ReadWriteExclusion | StaleToken | StoreCompleteness | DataRace,
 }

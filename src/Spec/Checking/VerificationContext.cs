@@ -1,5 +1,6 @@
 using ManagerVerified.Core;
 using ManagerVerified.Spec.Monitors;
+using ManagerVerified.Spec.Races;
 
 namespace ManagerVerified.Spec.Checking;
 
@@ -49,7 +50,68 @@ public sealed class VerificationContext
         }
 
         _monitors = [.. list];
+
+        // The detector keeps one picture of all tasks' clocks: it needs one task at a time (a systematic run).
+        if (monitors.HasFlag(MonitorSet.DataRace) && scheduler.IsSystematic)
+        {
+            Races = new RaceDetector(sink);
+        }
     }
+
+    private readonly AsyncLocal<int> _task = new();
+
+    /// <summary>The happens-before race detector, when installed.</summary>
+    public RaceDetector? Races { get; }
+
+    /// <summary>The task running now: 0 for the scenario's set-up, 1..n for its tasks.</summary>
+    public int CurrentTask => _task.Value;
+
+    /// <summary>Names the locations of the checked manager's accesses. Set by the factory.</summary>
+    internal LocationMap? Locations { get; set; }
+
+    /// <summary>Runs on a new task <paramref name="task"/>: everything the set-up did happens before it.</summary>
+    public void EnterTask(int task)
+    {
+        Races?.Fork(0, task);
+        _task.Value = task;
+    }
+
+    /// <summary>The set-up waited for <paramref name="task"/>.</summary>
+    public void JoinTask(int task) => Races?.Join(0, task);
+
+    /// <summary>Names the operation the current task performs, for race reports.</summary>
+    public void BeginOperation(string operation) => Races?.SetOperation(CurrentTask, operation);
+
+    /// <summary>A plain access of slot <paramref name="index"/>'s message by the manager's user (through a guard).</summary>
+    public void UserAccess(AccessKind kind, int index) => Races?.Access(CurrentTask, kind, new Location(LocationKind.Message, index));
+
+    internal void Access(AccessKind kind, ref long location)
+    {
+        if (Races is not null && Locations is not null)
+        {
+            Races.Access(CurrentTask, kind, Locations.Of(ref location));
+        }
+    }
+
+    internal void Access(AccessKind kind, ref int location)
+    {
+        if (Races is not null && Locations is not null)
+        {
+            Races.Access(CurrentTask, kind, Locations.Of(ref location));
+        }
+    }
+
+    internal void AccessMessage<T>(AccessKind kind, ref T location)
+    {
+        if (Races is not null && Locations is not null)
+        {
+            Races.Access(CurrentTask, kind, Locations.OfMessage(ref location));
+        }
+    }
+
+    internal void ReadBarrier() => Races?.ReadBarrier(CurrentTask);
+
+    internal void OptimisticCopyAccepted(int index) => Races?.Accepted(CurrentTask, new Location(LocationKind.Message, index));
 
     /// <summary>How the run interleaves and waits.</summary>
     public IScheduler Scheduler { get; }
@@ -71,9 +133,6 @@ public sealed class VerificationContext
 
     /// <summary>The stale-token monitor, when installed (the driver asks it whether a token was freed).</summary>
     public StaleTokenMonitor? StaleTokens { get; }
-
-    /// <summary>The index bits of the head (for planted bug 3). Set by the factory.</summary>
-    internal long HeadIndexMask { get; set; }
 
     internal void SlotTaken(int index, int installedTop, int[] next)
     {

@@ -2,7 +2,8 @@ using ManagerVerified.Spec.Checking;
 
 namespace ManagerVerified.Spec.Scenarios;
 
-/// <summary>Every scenario, and which scenario catches which planted bug, by which property.</summary>
+/// <summary>Every scenario, and which scenario shows each narrow-tag configuration's ABA, by which property.
+/// (Bugs in the core's code are catalog mutants: tests/Mutants.)</summary>
 public static class ScenarioCatalog
 {
     /// <summary>The scenarios, in the order reports list them.</summary>
@@ -25,21 +26,14 @@ public static class ScenarioCatalog
     /// <summary>The planted bugs, each with the scenario that exposes it and the property that must report it.</summary>
     public static IReadOnlyList<PlantedBugCase> PlantedBugs { get; } =
     [
-        new(PlantedBug.TagZeroBits, "churn", new(4, 4, 2, Bug: PlantedBug.TagZeroBits), "ABA safety"),
-        new(PlantedBug.NarrowTagWraps, "wraparound", new(4, 6, 2, TagBits: 1, Bug: PlantedBug.NarrowTagWraps), "ABA safety"),
-        new(PlantedBug.NarrowTagWraps, "wraparound", new(4, 6, 2, TagBits: 2, Bug: PlantedBug.NarrowTagWraps), "ABA safety"),
-        // 3 bits need 8 successful CASes inside the victim's window: PCT finds it in hundreds of
-        // iterations; random did not in 20,000 (docs/verification.md), so its case is PCT-only.
+        // Random's detection of a narrow tag's ABA is seed-sensitive (docs/verification.md: 9 of 10 seeds
+        // within 5,000 iterations, thousands for some); PCT finds each in tens to hundreds, so these
+        // cases, which show the ABA monitor and the checker catching the wrap, run under PCT. 3 bits need
+        // 8 successful CASes inside the victim's window: random did not find it in 20,000 iterations.
+        new(PlantedBug.TagZeroBits, "churn", new(4, 4, 2, Bug: PlantedBug.TagZeroBits), "ABA safety", RandomFinds: false),
+        new(PlantedBug.NarrowTagWraps, "wraparound", new(4, 6, 2, TagBits: 1, Bug: PlantedBug.NarrowTagWraps), "ABA safety", RandomFinds: false),
+        new(PlantedBug.NarrowTagWraps, "wraparound", new(4, 6, 2, TagBits: 2, Bug: PlantedBug.NarrowTagWraps), "ABA safety", RandomFinds: false),
         new(PlantedBug.NarrowTagWraps, "wraparound", new(4, 6, 3, TagBits: 3, Bug: PlantedBug.NarrowTagWraps), "ABA safety", RandomFinds: false),
-        new(PlantedBug.HeadCasComparesIndexOnly, "churn", new(4, 4, 2, Bug: PlantedBug.HeadCasComparesIndexOnly), "ABA safety"),
-        new(PlantedBug.HeadCasNotAtomic, "exhaustion", new(2, 3, 1, Bug: PlantedBug.HeadCasNotAtomic), "No double allocation"),
-        // The available count is a diagnostic, not part of any operation's result: a lost update is
-        // invisible in the history, so only its monitor can catch it.
-        new(PlantedBug.CountUpdateNotAtomic, "churn", new(4, 2, 3, Bug: PlantedBug.CountUpdateNotAtomic), "Available-count consistency", BreaksLinearizability: false),
-        new(PlantedBug.WriterIgnoresReaders, "readers-writer", new(2, 3, 2, Bug: PlantedBug.WriterIgnoresReaders), "Read/write exclusion"),
-        new(PlantedBug.ReaderIgnoresWriter, "readers-writer", new(2, 3, 2, Bug: PlantedBug.ReaderIgnoresWriter), "Read/write exclusion"),
-        new(PlantedBug.GenerationNotAdvanced, "borrows-vs-free", new(1, 3, 2, Bug: PlantedBug.GenerationNotAdvanced), "Stale-token safety"),
-        new(PlantedBug.HeaderCopySkipsRecheck, "readers-writer", new(2, 3, 2, Bug: PlantedBug.HeaderCopySkipsRecheck), "Read/write exclusion"),
     ];
 }
 

@@ -3,6 +3,7 @@ using ManagerVerified.Core;
 using ManagerVerified.Spec.Checking;
 using ManagerVerified.Spec.Linearizability;
 using ManagerVerified.Spec.Monitors;
+using ManagerVerified.Spec.Races;
 
 namespace ManagerVerified.Spec.Scenarios;
 
@@ -37,8 +38,20 @@ public sealed class ScenarioRun
 
     internal SlotManager<CheckedPayload, CheckedSeam> Manager { get; }
 
-    /// <summary>Runs <paramref name="body"/> as <see cref="ScenarioParameters.Tasks"/> concurrent tasks and waits for all.</summary>
-    public Task RunTasksAsync(Action<int> body) => RunAll(Parameters.Tasks, body);
+    /// <summary>Runs <paramref name="body"/> as <see cref="ScenarioParameters.Tasks"/> concurrent tasks and waits for all.
+    /// Task <c>i</c> (0-based) runs as the context's task <c>i + 1</c>: forked from the set-up, joined at the end.</summary>
+    public async Task RunTasksAsync(Action<int> body)
+    {
+        await RunAll(Parameters.Tasks, id =>
+        {
+            Context.EnterTask(id + 1);
+            body(id);
+        }).ConfigureAwait(false);
+        for (int id = 0; id < Parameters.Tasks; id++)
+        {
+            Context.JoinTask(id + 1);
+        }
+    }
 
     /// <summary>Runs <paramref name="body"/> as <paramref name="count"/> concurrent tasks and waits for all.</summary>
     public static Task RunAll(int count, Action<int> body)
@@ -58,6 +71,7 @@ public sealed class ScenarioRun
     {
         long owner = Interlocked.Increment(ref _nextOwner);
         Message<CheckedPayload> message = CheckedPayload.Create(owner, 0);
+        Context.BeginOperation(tryOnly ? "TryStore" : "Store");
         int step = Recorder?.Begin(StepKind.Store, tryOnly, default, owner) ?? -1;
         MemoryError error;
         if (tryOnly)
@@ -128,6 +142,7 @@ public sealed class ScenarioRun
 
     private MemoryError ReadCore(MessageToken token, bool tryOnly)
     {
+        Context.BeginOperation($"{(tryOnly ? "TryRead" : "Read")} {token}");
         int step = Recorder?.Begin(StepKind.AcquireRead, tryOnly, token) ?? -1;
         ReadGuard<CheckedPayload> guard;
         if (tryOnly)
@@ -151,6 +166,7 @@ public sealed class ScenarioRun
             }
         }
 
+        Context.UserAccess(AccessKind.PlainRead, token.Index);
         Recorder?.End(step, MemoryError.None, owner: guard.Value.Payload.Owner, version: guard.Value.Payload.Version);
         Context.MessageObserved(token, OwnerOf(token), guard.Value);
         Release(ref guard, token);
@@ -166,6 +182,7 @@ public sealed class ScenarioRun
 
     private MemoryError PeekCore(MessageToken token, bool tryOnly)
     {
+        Context.BeginOperation($"{(tryOnly ? "TryPeekHeader" : "PeekHeader")} {token}");
         int step = Recorder?.Begin(StepKind.AcquireRead, tryOnly, token) ?? -1;
         HeaderGuard guard;
         if (tryOnly)
@@ -189,6 +206,7 @@ public sealed class ScenarioRun
             }
         }
 
+        Context.UserAccess(AccessKind.PlainRead, token.Index);
         long owner = (long)guard.Value.TraceId;
         long version = (long)guard.Value.Sequence;
         Recorder?.End(step, MemoryError.None, owner: owner, version: version);
@@ -206,6 +224,7 @@ public sealed class ScenarioRun
     public MemoryError CopyHeader(MessageToken token)
     {
         bool freed = WasFreed(token);
+        Context.BeginOperation($"TryCopyHeader {token}");
         int step = Recorder?.Begin(StepKind.CopyHeader, true, token) ?? -1;
         Manager.TryCopyHeader(token, out MessageHeader header, out MemoryError error);
         Recorder?.End(step, error, owner: (long)header.TraceId, version: (long)header.Sequence);
@@ -230,6 +249,7 @@ public sealed class ScenarioRun
 
     private MemoryError WriteCore(MessageToken token, bool tryOnly)
     {
+        Context.BeginOperation($"{(tryOnly ? "TryWrite" : "Write")} {token}");
         int step = Recorder?.Begin(StepKind.AcquireWrite, tryOnly, token) ?? -1;
         WriteGuard<CheckedPayload> guard;
         if (tryOnly)
@@ -254,12 +274,15 @@ public sealed class ScenarioRun
         }
 
         ref Message<CheckedPayload> message = ref guard.Value;
+        Context.UserAccess(AccessKind.PlainRead, token.Index);
         Recorder?.End(step, MemoryError.None, owner: message.Payload.Owner, version: message.Payload.Version);
         Context.MessageObserved(token, OwnerOf(token), message);
         long owner = message.Payload.Owner;
         long version = message.Payload.Version + 1;
+        Context.UserAccess(AccessKind.PlainWrite, token.Index);
         message.Header.Sequence = (ulong)version;
         Context.Scheduler.Point(); // an overlapping read (or header copy) here sees a torn message
+        Context.UserAccess(AccessKind.PlainWrite, token.Index);
         message.Header.PayloadSizeBytes = CheckedPayload.HeaderCheck(owner, version);
         message.Payload = new CheckedPayload(owner, version, CheckedPayload.Checksum(owner, version));
         int release = Recorder?.Begin(StepKind.ReleaseWrite, false, token, version: version) ?? -1;
@@ -272,6 +295,7 @@ public sealed class ScenarioRun
     public MemoryError Free(MessageToken token, bool tryOnly)
     {
         bool freed = WasFreed(token);
+        Context.BeginOperation($"{(tryOnly ? "TryFree" : "Free")} {token}");
         int acquire = Recorder?.Begin(StepKind.FreeAcquire, tryOnly, token) ?? -1;
         int invalidate = Recorder?.Begin(StepKind.FreeInvalidate, tryOnly, token) ?? -1;
         int recycle = Recorder?.Begin(StepKind.FreeRecycle, tryOnly, token) ?? -1;

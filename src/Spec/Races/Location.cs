@@ -1,0 +1,69 @@
+namespace ManagerVerified.Spec.Races;
+
+/// <summary>Which kind of shared memory a <see cref="Location"/> is.</summary>
+public enum LocationKind
+{
+    /// <summary>The free-list head (atomic).</summary>
+    Head,
+
+    /// <summary>The available count (atomic).</summary>
+    Count,
+
+    /// <summary>A free-list link (atomic).</summary>
+    Link,
+
+    /// <summary>A slot word (atomic).</summary>
+    SlotWord,
+
+    /// <summary>A slot's write sequence (atomic).</summary>
+    WriteSequence,
+
+    /// <summary>A slot's message storage (plain).</summary>
+    Message,
+
+    /// <summary>A location of a hand-written test program.</summary>
+    Variable,
+}
+
+/// <summary>One shared memory location: a kind and an index (the slot, or a test program's variable number).</summary>
+/// <param name="Kind">The kind.</param>
+/// <param name="Index">The slot or variable number (0 for the head and the count).</param>
+public readonly record struct Location(LocationKind Kind, int Index)
+{
+    /// <inheritdoc />
+    public override string ToString() => Kind switch
+    {
+        LocationKind.Head => "head",
+        LocationKind.Count => "available",
+        LocationKind.Link => $"next[{Index}]",
+        LocationKind.SlotWord => $"word[{Index}]",
+        LocationKind.WriteSequence => $"sequence[{Index}]",
+        LocationKind.Message => $"message[{Index}]",
+        _ => $"v{Index}",
+    };
+}
+
+/// <summary>How an access orders memory, after the .NET memory model.</summary>
+public enum AccessKind
+{
+    /// <summary><c>Volatile.Read</c>: an acquire.</summary>
+    AcquireLoad,
+
+    /// <summary><c>Volatile.Write</c>: a release.</summary>
+    ReleaseStore,
+
+    /// <summary>A successful <see cref="Interlocked"/> operation: a full fence (acquire and release).</summary>
+    ReadModifyWrite,
+
+    /// <summary>A failed compare-exchange: it wrote nothing, so it only acquires.</summary>
+    FailedCompareExchange,
+
+    /// <summary>A plain read: no ordering; must be ordered after the last write by happens-before.</summary>
+    PlainRead,
+
+    /// <summary>A plain write: no ordering; must be ordered after every earlier access by happens-before.</summary>
+    PlainWrite,
+
+    /// <summary>An optimistic (racy) read whose value is discarded unless a re-check validates it.</summary>
+    OptimisticRead,
+}
