@@ -82,11 +82,12 @@ internal static class MutantRunner
             CopySources(root, work);
             string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
             string unitOutput = Path.Combine(root, "tests", "Unit", "bin", configuration, "net10.0");
+            string harnessOutput = HarnessOutput(root, configuration);
             bool haveUnit = File.Exists(Path.Combine(unitOutput, "ManagerVerified.Tests.Unit.dll"));
             output.WriteLine($"Mutants: {selected.Count} of {catalog.Count}; harness: every scenario x {string.Join(",", strategies)} x {iterations} iterations; then {(haveUnit ? "the unit tests" : "no unit tests (build tests/Unit to include them)")} for survivors");
             foreach (Mutant mutant in selected)
             {
-                MutantResult result = RunOne(mutant, root, work, strategies, iterations, haveUnit ? unitOutput : null);
+                MutantResult result = RunOne(mutant, root, work, harnessOutput, strategies, iterations, haveUnit ? unitOutput : null);
                 results.Add(result);
                 output.WriteLine(Line(result));
             }
@@ -115,7 +116,17 @@ internal static class MutantRunner
         return bad == 0 ? 0 : Campaign.ExitPlantedBugMissed;
     }
 
-    private static MutantResult RunOne(Mutant mutant, string root, string work, ExplorationStrategy[] strategies, uint iterations, string? unitOutput)
+    /// <summary>A rewritten build of this runner that can be started on its own: this process's folder when
+    /// it is the runner's, else tools/Verify's output (when the runner runs inside the test host).</summary>
+    private static string HarnessOutput(string root, string configuration)
+    {
+        const string Config = "ManagerVerified.Verify.runtimeconfig.json";
+        return File.Exists(Path.Combine(AppContext.BaseDirectory, Config))
+            ? AppContext.BaseDirectory
+            : Path.Combine(root, "tools", "Verify", "bin", configuration, "net10.0");
+    }
+
+    private static MutantResult RunOne(Mutant mutant, string root, string work, string harnessOutput, ExplorationStrategy[] strategies, uint iterations, string? unitOutput)
     {
         var clock = Stopwatch.StartNew();
         if (mutant.Equivalent is not null)
@@ -140,7 +151,7 @@ internal static class MutantRunner
             string dll = Path.Combine(work, "src", "Manager", "bin", "Release", "net10.0", "ManagerVerified.dll");
             string run = Path.Combine(work, "runs", mutant.Id);
             string harness = Path.Combine(run, "harness");
-            CopyFolder(AppContext.BaseDirectory, harness);
+            CopyFolder(harnessOutput, harness);
             File.Copy(dll, Path.Combine(harness, "ManagerVerified.dll"), overwrite: true);
             string report = Path.Combine(run, "out");
             string verify = Path.Combine(harness, "ManagerVerified.Verify.dll");
