@@ -40,20 +40,20 @@ public sealed class MutantCatalogTests
     }
 
     [Fact]
-    public void Runner_KillsMutantsOnlyTheRaceDetectorSees_AndReplaysThem()
+    public void Runner_KillsMutantsOnlyTheRaceDetectorSees_AndReplaysThemInANewProcess()
     {
-        // Two of the bugs the first round's harness could not see: a message clear moved after the push,
-        // and ExitWrite's two releases swapped.
+        // Bugs the first round's harness could not see: a message clear moved after the push, ExitWrite's
+        // two releases swapped, a message published before it is written. Each replays in a new process.
         string folder = Path.Combine(Path.GetTempPath(), "mv-mutant-test-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
             var output = new StringWriter();
-            int exit = Campaign.Run(["--mutant", "free-clear-after-push,exit-write-release-order", "--strategy", "pct", "--out", folder], output, new StringWriter());
+            int exit = Campaign.Run(["--mutant", "free-clear-after-push,exit-write-release-order,store-publish-before-write", "--strategy", "pct", "--out", folder], output, new StringWriter());
             Assert.True(exit == 0, output.ToString());
             string matrix = File.ReadAllText(Path.Combine(folder, "mutants.md"));
             Assert.Contains("| free-clear-after-push |", matrix, StringComparison.Ordinal);
             Assert.Contains("| exit-write-release-order |", matrix, StringComparison.Ordinal);
-            Assert.Equal(2, matrix.Split('\n').Count(l => l.Contains("| Data-race freedom | yes | KilledByHarness |", StringComparison.Ordinal)));
+            Assert.Equal(3, matrix.Split('\n').Count(l => l.Contains("| Data-race freedom | yes | KilledByHarness |", StringComparison.Ordinal)));
         }
         finally
         {

@@ -326,17 +326,39 @@ public sealed class ErrorTableTests
         MessageToken token = manager.Store(TestMessages.Of(1));
         var read = manager.Read(token);
         read.Dispose();
-        bool threw = false;
+        var write = manager.Write(token);
+        write.Dispose();
+        var header = manager.PeekHeader(token);
+        header.Dispose();
+        int threw = 0;
         try
         {
             _ = read.Value.Payload;
         }
         catch (ObjectDisposedException)
         {
-            threw = true;
+            threw++;
         }
 
-        Assert.True(threw);
+        try
+        {
+            _ = write.Value.Payload;
+        }
+        catch (ObjectDisposedException)
+        {
+            threw++;
+        }
+
+        try
+        {
+            _ = header.Value.Sequence;
+        }
+        catch (ObjectDisposedException)
+        {
+            threw++;
+        }
+
+        Assert.Equal(3, threw); // each kind of guard: read, write, header
     }
 
     [Fact]

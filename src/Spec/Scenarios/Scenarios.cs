@@ -236,7 +236,9 @@ public sealed class MixedScenario : Scenario
         pool[0] = (999UL << 24) | 0;
         return run.RunTasksAsync(task =>
         {
-            var random = new Random(HashCode.Combine(run.Parameters.Seed, task));
+            // Not HashCode.Combine: it is seeded per process, so a trace written by one process would
+            // meet different choices when another replays it.
+            var random = new Random(unchecked((run.Parameters.Seed * 1_000_003) + task));
             var mine = new List<MessageToken>();
             for (int i = 0; i < run.Parameters.Operations; i++)
             {

@@ -49,11 +49,8 @@ internal static class MutantRunner
 
     private static readonly TimeSpan s_childBound = TimeSpan.FromMinutes(10);
 
-    private static readonly string[] s_unitFilter =
-    [
-        // Tests that build or read the repository itself cannot run from a copied output folder.
-        "FullyQualifiedName!~SampleTests&FullyQualifiedName!~HangDetectionTests&FullyQualifiedName!~ReadmeExampleTests",
-    ];
+    /// <summary>Tests that build or read the repository itself cannot run from a copied output folder.</summary>
+    private const string UnitFilter = "FullyQualifiedName!~SampleTests&FullyQualifiedName!~HangDetectionTests&FullyQualifiedName!~ReadmeExampleTests";
 
     public static int Run(Options options, TextWriter output, TextWriter error)
     {
@@ -171,7 +168,7 @@ internal static class MutantRunner
                 CopyFolder(unitOutput, unit);
                 File.Copy(dll, Path.Combine(unit, "ManagerVerified.dll"), overwrite: true);
                 (int unitExit, string unitLog) = Child.Run(run, "dotnet", s_childBound, "test", Path.Combine(unit, "ManagerVerified.Tests.Unit.dll"),
-                    "--filter", s_unitFilter[0], "--blame-hang-timeout", "60s", "--blame-hang-dump-type", "none");
+                    "--filter", UnitFilter, "--blame-hang-timeout", "60s", "--blame-hang-dump-type", "none");
                 if (unitExit != 0)
                 {
                     string failures = string.Join("; ", unitLog.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("Failed ", StringComparison.Ordinal) || l.StartsWith("ManagerVerified.Tests", StringComparison.Ordinal)).Distinct().Take(3));
