@@ -84,31 +84,59 @@ public sealed class DiagnosticsTests
         Assert.Equal(2, recorder.Last("managerverified.capacity", name));
     }
 
-    [Fact]
-    public void Metrics_SlotWait_CountedWhenABlockingWriteWaits()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Metrics_SlotWait_CountedWhenABlockingCallWaits(bool writerWaits)
     {
+        // A read guard holds the slot while a blocking Write waits, or a write guard while a blocking
+        // Read waits; the wait is reported before the waiter blocks, so the holder lets go only then.
         using var recorder = new Recorder();
         var manager = new ConcurrentMemoryManager<int>(1);
         MessageToken token = manager.Store(default);
         long before = recorder.Sum("managerverified.slot_lock_waits");
-        var reader = manager.Read(token);
-        var writer = new Thread(() =>
+        ReadGuard<int> readHolder = default;
+        WriteGuard<int> writeHolder = default;
+        if (writerWaits)
         {
-            using WriteGuard<int> w = manager.Write(token); // waits for the read guard
-            w.Value.Payload = 1;
-        });
-        writer.Start();
-        SpinWait spin = default;
-        while (recorder.Sum("managerverified.slot_lock_waits") == before)
+            readHolder = manager.Read(token);
+        }
+        else
         {
-            spin.SpinOnce(); // the writer has reported its wait: release the reader
+            writeHolder = manager.Write(token);
         }
 
-        reader.Dispose();
-        writer.Join();
-        Assert.True(recorder.Sum("managerverified.slot_lock_waits") > before);
+        int seen = -1;
+        var waiter = new Thread(() =>
+        {
+            if (writerWaits)
+            {
+                using WriteGuard<int> w = manager.Write(token);
+                w.Value.Payload = 1;
+            }
+            else
+            {
+                using ReadGuard<int> r = manager.Read(token);
+                seen = r.Value.Payload;
+            }
+        });
+        waiter.Start();
+
+        // Bounded so that a missing wait report fails the test instead of hanging it.
+        bool reported = SpinWait.SpinUntil(() => recorder.Sum("managerverified.slot_lock_waits") > before, TimeSpan.FromSeconds(60));
+        if (writerWaits)
+        {
+            readHolder.Dispose();
+        }
+        else
+        {
+            writeHolder.Dispose();
+        }
+
+        waiter.Join();
+        Assert.True(reported, "no slot wait was reported while the call waited");
         using ReadGuard<int> after = manager.Read(token);
-        Assert.Equal(1, after.Value.Payload);
+        Assert.Equal(writerWaits ? 1 : 0, writerWaits ? after.Value.Payload : seen);
     }
 
     [Fact]

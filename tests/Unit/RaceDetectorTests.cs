@@ -143,6 +143,33 @@ public sealed class RaceDetectorTests
     }
 
     [Fact]
+    public void Seqlock_CopyUsedAfterItsReCheck_NoViolation()
+    {
+        (RaceDetector d, RecordingViolationSink sink) = Program();
+        d.Access(2, AccessKind.OptimisticRead, Data);
+        d.ReadBarrier(2);
+        d.Access(2, AccessKind.AcquireLoad, Sequence);
+        d.Accepted(2, Data);
+        d.UsesOptimisticCopy(2, Data);
+        Assert.Empty(sink.Violations);
+    }
+
+    [Fact]
+    public void Seqlock_CopyUsedWithoutAcceptance_IsReported()
+    {
+        // The re-check passed once, then a second copy is handed out without one.
+        (RaceDetector d, RecordingViolationSink sink) = Program();
+        d.Access(2, AccessKind.OptimisticRead, Data);
+        d.ReadBarrier(2);
+        d.Access(2, AccessKind.AcquireLoad, Sequence);
+        d.Accepted(2, Data);
+        d.Access(2, AccessKind.OptimisticRead, Data);
+        d.UsesOptimisticCopy(2, Data);
+        string v = Assert.Single(sink.Violations);
+        Assert.Contains("uses an optimistic copy of v0 that no re-check accepted", v, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void OptimisticRead_IsNotRecorded_SoALaterWriteDoesNotRaceWithIt()
     {
         (RaceDetector d, RecordingViolationSink sink) = Program();

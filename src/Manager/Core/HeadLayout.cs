@@ -19,10 +19,16 @@ internal readonly struct HeadLayout
 
     internal HeadLayout(int indexBits, int tagBits)
     {
+        // The index needs at least one bit (0 means empty) and the tag shares the rest of the word;
+        // a 64-bit shift would wrap to 0 in C#, so the bounds keep both shifts below 64.
+        ArgumentOutOfRangeException.ThrowIfLessThan(indexBits, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(indexBits, 31);
+        ArgumentOutOfRangeException.ThrowIfNegative(tagBits);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(tagBits, 64 - indexBits);
         IndexBits = indexBits;
         TagBits = tagBits;
         IndexMask = (1L << indexBits) - 1;
-        TagMask = tagBits == 64 ? ulong.MaxValue : (1UL << tagBits) - 1;
+        TagMask = (1UL << tagBits) - 1;
     }
 
     /// <summary>The production layout: the index takes what the capacity needs, the tag takes the rest.</summary>
@@ -44,6 +50,7 @@ internal readonly struct HeadLayout
     internal int EncodedTop(long head) => (int)(head & IndexMask);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    // Stryker disable once Bitwise : on a ulong, >> and >>> are the same shift
     internal ulong Tag(long head) => (ulong)head >> IndexBits;
 
     /// <summary>The head that replaces <paramref name="head"/> with <paramref name="encodedTop"/> on top: same layout, tag + 1 (mod 2^TagBits).</summary>

@@ -63,7 +63,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static MemoryError Classify(long word, ulong tokenGeneration, MemoryError staleError)
     {
-        ulong generation = (ulong)word >> SlotWord.GenerationShift;
+        ulong generation = new SlotWord(word).Generation;
         if (tokenGeneration == generation)
         {
             if ((word & SlotWord.LiveBit) != 0)
@@ -75,6 +75,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
             return (word & SlotWord.RetiredBit) != 0 ? staleError : MemoryError.BadToken;
         }
 
+        // Stryker disable once Equality : equal generations returned above, so < and <= agree here
         return tokenGeneration < generation ? staleError : MemoryError.BadToken;
     }
 
@@ -187,6 +188,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
         // Bump the slot's write sequence before releasing: an optimistic header copy that overlapped
         // this write then sees either the writer bit (still set at its re-check) or a new sequence.
         // Only the exclusive holder writes the sequence, so a load and a release store suffice.
+        // Stryker disable once Arithmetic : the copy only asks whether the sequence changed; - 1 changes it too
         _seam.Store(ref _writeSequence[index], _seam.Load(ref _writeSequence[index]) + 1);
         _seam.Add(ref _words[index], -SlotWord.WriterBit);
     }
@@ -211,6 +213,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
 
         ref long slot = ref _words[index];
         ref int sequence = ref _writeSequence[index];
+        // Stryker disable once Equality : one attempt more or less is a performance choice, not a result
         for (int attempt = 0; attempt < OptimisticAttempts; attempt++)
         {
             int before = _seam.Load(ref sequence);

@@ -86,7 +86,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPay
         _seam.WritePlain(ref _messages[index], message);
         _seam.Store(ref slot, word | SlotWord.LiveBit);
 
-        token = new MessageToken(index, (ulong)word >> SlotWord.GenerationShift);
+        token = new MessageToken(index, new SlotWord(word).Generation);
         error = MemoryError.None;
         return true;
     }
@@ -212,7 +212,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPay
         // Exclusive and live: drop the message so the manager keeps no reference to the payload.
         _seam.WritePlain(ref _messages[index], default);
 
-        ulong generation = (ulong)entered >> SlotWord.GenerationShift;
+        ulong generation = new SlotWord(entered).Generation;
         ulong next = generation + 1;
         _seam.OnWriteExiting(index);
         if (next > SlotWord.MaxGeneration)

@@ -43,28 +43,17 @@ internal readonly struct SlotWord
 
     internal static SlotWord Pack(ulong generation, bool live, bool retired, bool writer, long readers)
     {
-        long v = (long)(generation << GenerationShift) | readers;
-        if (live)
-        {
-            v |= LiveBit;
-        }
-
-        if (retired)
-        {
-            v |= RetiredBit;
-        }
-
-        if (writer)
-        {
-            v |= WriterBit;
-        }
-
+        long v = (long)(generation << GenerationShift) | readers
+            | (live ? LiveBit : 0)
+            | (retired ? RetiredBit : 0)
+            | (writer ? WriterBit : 0);
         return new SlotWord(v);
     }
 
     internal ulong Generation
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        // Stryker disable once Bitwise : on a ulong, >> and >>> are the same shift
         get => (ulong)Value >> GenerationShift;
     }
 

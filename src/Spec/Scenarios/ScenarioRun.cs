@@ -230,6 +230,7 @@ public sealed class ScenarioRun
         Recorder?.End(step, error, owner: (long)header.TraceId, version: (long)header.Sequence);
         if (error == MemoryError.None)
         {
+            Context.UsesOptimisticCopy(token.Index);
             Context.HeaderObserved(token, OwnerOf(token), header);
         }
 
