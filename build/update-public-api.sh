@@ -2,10 +2,10 @@
 # Brings each project's PublicAPI.Unshipped.txt in line with its public surface: adds what the
 # PublicApiAnalyzers report as undeclared (RS0016) and drops what they report as gone (RS0017).
 # Run after an intended API change, review the diff, commit it.
-# usage: build/update-public-api.sh [src/Manager src/Spec]
+# usage: build/update-public-api.sh [src/Manager]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for p in ${@:-src/Manager src/Spec}; do
+for p in ${@:-src/Manager}; do
   out=$(dotnet build "$p" --no-incremental 2>&1 || true)
   added=$(printf '%s\n' "$out" | grep "$p/" | grep -oP "RS0016: Symbol '\K[^']+(?=' is not part)" | sort -u || true)
   gone=$(printf '%s\n' "$out" | grep "$p/" | grep -oP "RS0017: Symbol '\K[^']+(?=' is part of the declared)" | sort -u || true)

@@ -1,5 +1,5 @@
-using ManagerVerified.Spec.Exploration;
-using ManagerVerified.Spec.Scenarios;
+using ManagerVerified.Harness.Exploration;
+using ManagerVerified.Harness.Scenarios;
 using Xunit.Abstractions;
 
 namespace ManagerVerified.Tests.Coyote;

@@ -1,4 +1,5 @@
-using ManagerVerified.Spec.Exploration;
+using ManagerVerified.Harness.Exploration;
+using ManagerVerified.Spec.Checking;
 using Microsoft.Coyote.SystematicTesting.Frameworks.XUnit;
 using Xunit.Abstractions;
 
@@ -29,26 +30,26 @@ public abstract class CoyoteTestBase
         using var logger = new TestOutputLogger(Output);
         ExplorationResult result = Explorer.Run(request, logger);
         Output.WriteLine($"{request.Scenario.Name} [{request.Parameters}] {request.Strategy}: {result.IterationsRun} iterations in {result.Elapsed.TotalSeconds:F2} s ({result.IterationsPerSecond:F0}/s)");
-        Assert.True(result.BugReport is null, $"unexpected bug: {result.BugReport}");
+        Assert.True(result.Bug is null, $"unexpected bug: {result.BugReport}");
         Assert.Empty(result.UncontrolledInvocations);
         Assert.Equal(request.Iterations, (uint)result.IterationsRun);
         return result;
     }
 
-    /// <summary>Expects a bug whose report contains <paramref name="expected"/>, then replays it and expects the same report.</summary>
-    protected ExplorationResult TestWithError(ExplorationRequest request, string expected)
+    /// <summary>Expects a bug of property <paramref name="expected"/>, then replays it and expects the same violation.</summary>
+    protected ExplorationResult TestWithError(ExplorationRequest request, SpecProperty expected)
     {
         Assert.True(Explorer.IsRewritten, "the harness assemblies are not rewritten for Coyote: nothing would be explored");
         using var logger = new TestOutputLogger(Output);
         ExplorationResult result = Explorer.Run(request, logger);
         Output.WriteLine($"{request.Scenario.Name} [{request.Parameters}] {request.Strategy}: bug at iteration {result.IterationsRun} ({result.Elapsed.TotalSeconds:F2} s): {result.BugReport}");
         Assert.True(result.BugFound, $"no bug found in {result.IterationsRun} iterations; expected '{expected}'");
-        Assert.Contains(expected, result.BugReport, StringComparison.Ordinal);
+        Assert.Equal(expected, result.Bug!.Property);
         Assert.NotNull(result.Trace);
 
         ExplorationResult replay = Explorer.Replay(request, result.Trace!, logger);
         Assert.True(replay.BugFound, "the trace did not reproduce the bug");
-        Assert.Equal(result.BugReport, replay.BugReport);
+        Assert.Equal(result.Bug, replay.Bug);
         return result;
     }
 }

@@ -1,6 +1,7 @@
+using ManagerVerified.Harness.Checking;
 using ManagerVerified.Spec.Checking;
-using ManagerVerified.Spec.Exploration;
-using ManagerVerified.Spec.Scenarios;
+using ManagerVerified.Harness.Exploration;
+using ManagerVerified.Harness.Scenarios;
 using Xunit.Abstractions;
 
 namespace ManagerVerified.Tests.Coyote;
@@ -16,7 +17,7 @@ public sealed class HarnessTests(ITestOutputHelper output) : CoyoteTestBase(outp
     [InlineData(ExplorationStrategy.Random)]
     [InlineData(ExplorationStrategy.Prioritization)]
     public void LeakedWriteGuard_IsReportedAsDeadlock(ExplorationStrategy strategy) =>
-        TestWithError(new ExplorationRequest(new LeakedGuardScenario(), new ScenarioParameters(1, 2, 1), strategy, 100), "Deadlock detected");
+        TestWithError(new ExplorationRequest(new LeakedGuardScenario(), new ScenarioParameters(1, 2, 1), strategy, 100), SpecProperty.Deadlock);
 
     [Theory]
     [InlineData(ExplorationStrategy.Random)]

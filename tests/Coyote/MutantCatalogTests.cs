@@ -63,11 +63,4 @@ public sealed class MutantCatalogTests
             }
         }
     }
-
-    [Fact]
-    public void PropertyOf_ReadsTheReportsProperty()
-    {
-        Assert.Equal("ABA safety", MutantRunner.PropertyOf("ABA safety violated: the pop of slot 1"));
-        Assert.Equal("Deadlock", MutantRunner.PropertyOf("Deadlock detected. Task(3) is paused"));
-    }
 }

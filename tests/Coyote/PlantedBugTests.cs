@@ -1,6 +1,7 @@
+using ManagerVerified.Harness.Checking;
 using ManagerVerified.Spec.Checking;
-using ManagerVerified.Spec.Exploration;
-using ManagerVerified.Spec.Scenarios;
+using ManagerVerified.Harness.Exploration;
+using ManagerVerified.Harness.Scenarios;
 using Xunit.Abstractions;
 
 namespace ManagerVerified.Tests.Coyote;
@@ -56,6 +57,6 @@ public sealed class PlantedBugTests(ITestOutputHelper output) : CoyoteTestBase(o
     public void PlantedBug_WithEveryMonitorOff_IsCaughtByLinearizabilityCheckerAlone(string label, ExplorationStrategy strategy)
     {
         PlantedBugCase bug = ScenarioCatalog.PlantedBugs.Single(b => b.Label == label);
-        TestWithError(new ExplorationRequest(bug.Scenario, bug.Parameters, strategy, Budget(MaxIterations), Seed: 7919, MonitorSet.None), Scenario.LinearizabilityProperty);
+        TestWithError(new ExplorationRequest(bug.Scenario, bug.Parameters, strategy, Budget(MaxIterations), Seed: 7919, MonitorSet.None), SpecProperty.Linearizability);
     }
 }

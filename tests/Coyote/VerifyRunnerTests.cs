@@ -1,3 +1,6 @@
+using ManagerVerified.Harness.Scenarios;
+using ManagerVerified.Harness.Exploration;
+using ManagerVerified.Spec.Checking;
 using System.Text.Json;
 using ManagerVerified.Verify;
 
@@ -71,7 +74,7 @@ public sealed class VerifyRunnerTests : IDisposable
         Options o = Options.Parse(["--iterations", "7", "--bug-budget", "9", "--seeds", "4", "--seed", "11", "--strategy", "pct,q-learning",
             "--scenario", "churn", "--capacity", "3", "--tasks", "2", "--operations", "5", "--tag-bits", "2", "--time-budget", "30", "--shard", "1/3", "--out", "x"]);
         Assert.Equal((7u, 9u, 4u, 11u), (o.Iterations, o.BugBudget, o.Seeds, o.Seed));
-        Assert.Equal([Spec.Exploration.ExplorationStrategy.Prioritization, Spec.Exploration.ExplorationStrategy.QLearning], o.Strategies!);
+        Assert.Equal([Harness.Exploration.ExplorationStrategy.Prioritization, Harness.Exploration.ExplorationStrategy.QLearning], o.Strategies!);
         Assert.Equal(("churn", 3, 2, 5, 2, 30), (o.Scenario, o.Capacity, o.Tasks, o.Operations, o.TagBits, o.TimeBudget));
         Assert.Equal((1, 3, "x"), (o.Shard, o.ShardCount, o.Output));
     }
@@ -121,8 +124,8 @@ public sealed class VerifyRunnerTests : IDisposable
         [
             new Row
             {
-                Kind = Row.PlantedKind, Name = "Bug", Scenario = "churn", Configuration = "c", Strategy = "Random", ExpectedProperty = "P",
-                Runs = [new SeedRun(seedIndex, 7919 + seedIndex, caught ? 10 : 15, 0.5, caught ? "P violated" : null, caught, caught ? true : null, null, 0)],
+                Kind = RowKind.Planted, Name = "Bug", Scenario = "churn", Configuration = "c", Strategy = ExplorationStrategy.Random, ExpectedProperty = SpecProperty.AbaSafety,
+                Runs = [new SeedRun(seedIndex, 7919 + seedIndex, caught ? 10 : 15, 0.5, caught ? SpecProperty.AbaSafety : null, caught ? "ABA safety violated" : null, caught, caught ? true : null, null, 0)],
             },
         ],
     };
@@ -137,7 +140,7 @@ public sealed class VerifyRunnerTests : IDisposable
         using JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_folder, "report.json")));
         JsonElement rows = json.RootElement.GetProperty("Rows");
         // 4 strategies; each planted bug under PCT, and under random where random is expected to find it.
-        int plantedRows = Spec.Scenarios.ScenarioCatalog.PlantedBugs.Where(b => b.ScenarioName == "churn").Sum(b => b.RandomFinds ? 2 : 1);
+        int plantedRows = Harness.Scenarios.ScenarioCatalog.PlantedBugs.Where(b => b.Scenario == ScenarioCatalog.Churn).Sum(b => b.RandomFinds ? 2 : 1);
         Assert.Equal(4 + plantedRows, rows.GetArrayLength());
         string[] traces = Directory.GetFiles(Path.Combine(_folder, "traces"), "*.trace.json");
         Assert.Equal(plantedRows, traces.Length);

@@ -1,6 +1,7 @@
+using ManagerVerified.Harness.Checking;
 using ManagerVerified.Spec.Checking;
 using ManagerVerified.Spec.Linearizability;
-using ManagerVerified.Spec.Scenarios;
+using ManagerVerified.Harness.Scenarios;
 
 namespace ManagerVerified.Tests.Unit;
 

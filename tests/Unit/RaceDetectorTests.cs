@@ -1,3 +1,4 @@
+using ManagerVerified.Harness.Checking;
 using ManagerVerified.Spec.Checking;
 using ManagerVerified.Spec.Races;
 
@@ -34,8 +35,8 @@ public sealed class RaceDetectorTests
         d.Access(2, AccessKind.PlainRead, Flag);
         d.Access(2, AccessKind.PlainRead, Data);
         Assert.Equal(2, sink.Violations.Count);
-        Assert.All(sink.Violations, v => Assert.StartsWith(RaceDetector.Property + " violated: task 2", v, StringComparison.Ordinal));
-        Assert.Contains(sink.Violations, v => v.Contains("plain read of v0", StringComparison.Ordinal) && v.Contains("task 1 plain write of v0", StringComparison.Ordinal));
+        Assert.All(sink.Violations, v => Assert.Equal((SpecProperty.DataRace, true), (v.Property, v.Details.StartsWith("task 2", StringComparison.Ordinal))));
+        Assert.Contains(sink.Violations, v => v.Details.Contains("plain read of v0", StringComparison.Ordinal) && v.Details.Contains("task 1 plain write of v0", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -56,7 +57,7 @@ public sealed class RaceDetectorTests
         (RaceDetector d, RecordingViolationSink sink) = Program();
         d.Access(2, AccessKind.PlainRead, Data);
         d.Access(1, AccessKind.PlainWrite, Data);
-        Assert.Contains(sink.Violations, v => v.Contains("task 1 plain write of v0 is not ordered by happens-before with task 2 plain read of v0", StringComparison.Ordinal));
+        Assert.Contains(sink.Violations, v => v.Details.Contains("task 1 plain write of v0 is not ordered by happens-before with task 2 plain read of v0", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -124,7 +125,7 @@ public sealed class RaceDetectorTests
         d.ReadBarrier(2);
         d.Access(2, AccessKind.AcquireLoad, Sequence);
         d.Accepted(2, Data);
-        string v = Assert.Single(sink.Violations);
+        string v = Assert.Single(sink.Violations).Details;
         Assert.Contains("accepted an optimistic copy of v0 that raced with task 1 plain write of v0", v, StringComparison.Ordinal);
     }
 
@@ -138,7 +139,7 @@ public sealed class RaceDetectorTests
         d.Access(2, AccessKind.OptimisticRead, Data);
         d.Access(2, AccessKind.AcquireLoad, Sequence); // the re-check, not ordered after the copy
         d.Accepted(2, Data);
-        string v = Assert.Single(sink.Violations);
+        string v = Assert.Single(sink.Violations).Details;
         Assert.Contains("not ordered after the copy", v, StringComparison.Ordinal);
     }
 
@@ -165,7 +166,7 @@ public sealed class RaceDetectorTests
         d.Accepted(2, Data);
         d.Access(2, AccessKind.OptimisticRead, Data);
         d.UsesOptimisticCopy(2, Data);
-        string v = Assert.Single(sink.Violations);
+        string v = Assert.Single(sink.Violations).Details;
         Assert.Contains("uses an optimistic copy of v0 that no re-check accepted", v, StringComparison.Ordinal);
     }
 
@@ -186,7 +187,7 @@ public sealed class RaceDetectorTests
         d.SetOperation(2, "Read #0@1");
         d.Access(1, AccessKind.PlainWrite, Data);
         d.Access(2, AccessKind.PlainRead, Data);
-        Assert.Contains("task 2 (Read #0@1) plain read of v0 is not ordered by happens-before with task 1 (Free #0@1) plain write of v0", Assert.Single(sink.Violations), StringComparison.Ordinal);
+        Assert.Contains("task 2 (Read #0@1) plain read of v0 is not ordered by happens-before with task 1 (Free #0@1) plain write of v0", Assert.Single(sink.Violations).Details, StringComparison.Ordinal);
     }
 
     private static (RaceDetector Detector, RecordingViolationSink Sink) Program()

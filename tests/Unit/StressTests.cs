@@ -1,4 +1,5 @@
 using ManagerVerified.Core;
+using ManagerVerified.Harness.Checking;
 using ManagerVerified.Spec.Checking;
 using ManagerVerified.Spec.Monitors;
 
@@ -49,19 +50,19 @@ public sealed class StressTests
         var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
         long nextOwner = 0;
 
-        void Check(bool ok, string message)
+        void Check(bool ok, SpecProperty property, string message)
         {
             if (!ok)
             {
-                sink.Report(message);
+                sink.Report(property, message);
             }
         }
 
         void Observe(MessageToken token, in Message<CheckedPayload> message)
         {
             string? damage = CheckedPayload.DescribeDamage(message);
-            Check(damage is null, $"torn read of {token}: {damage}");
-            Check(!owners.TryGetValue(token, out long owner) || owner == message.Payload.Owner, $"{token} reached owner {message.Payload.Owner}'s message");
+            Check(damage is null, SpecProperty.ReadWriteExclusion, $"torn read of {token}: {damage}");
+            Check(!owners.TryGetValue(token, out long owner) || owner == message.Payload.Owner, SpecProperty.StaleToken, $"{token} reached owner {message.Payload.Owner}'s message");
             if (context is not null)
             {
                 context.MessageObserved(token, owners.GetValueOrDefault(token, -1), message);
@@ -84,18 +85,18 @@ public sealed class StressTests
                         long owner = Interlocked.Increment(ref nextOwner);
                         if (!manager.TryStore(CheckedPayload.Create(owner, 0), out MessageToken token, out MemoryError error))
                         {
-                            Check(error == MemoryError.NoFreeSlots, $"TryStore failed with {error}");
+                            Check(error == MemoryError.NoFreeSlots, SpecProperty.StoreCompleteness, $"TryStore failed with {error}");
                         }
                         else
                         {
                             owners[token] = owner;
-                            Check(liveTokens.TryAdd(token, id), $"{token} handed out twice while live");
+                            Check(liveTokens.TryAdd(token, id), SpecProperty.NoDoubleAllocation, $"{token} handed out twice while live");
                             Volatile.Write(ref shared[id], token.RawValue);
 
                             using (ReadGuard<CheckedPayload> g = manager.Read(token))
                             {
                                 Observe(token, g.Value);
-                                Check(g.Value.Payload.Owner == owner, $"read back owner {g.Value.Payload.Owner}, stored {owner}");
+                                Check(g.Value.Payload.Owner == owner, SpecProperty.StaleToken, $"read back owner {g.Value.Payload.Owner}, stored {owner}");
                             }
 
                             using (WriteGuard<CheckedPayload> w = manager.Write(token))
@@ -118,7 +119,7 @@ public sealed class StressTests
                             }
                             else
                             {
-                                Check(readError is MemoryError.StaleToken or MemoryError.AlreadyBorrowed, $"racing read of {other} got {readError}");
+                                Check(readError is MemoryError.StaleToken or MemoryError.AlreadyBorrowed, SpecProperty.StaleToken, $"racing read of {other} got {readError}");
                             }
                         }
 
@@ -126,14 +127,14 @@ public sealed class StressTests
                         if (stale.Count > 0)
                         {
                             MessageToken old = stale[random.Next(stale.Count)];
-                            Check(!manager.TryRead(old, out ReadGuard<CheckedPayload> s, out MemoryError staleError) && staleError == MemoryError.StaleToken, $"stale {old} read returned {staleError}");
+                            Check(!manager.TryRead(old, out ReadGuard<CheckedPayload> s, out MemoryError staleError) && staleError == MemoryError.StaleToken, SpecProperty.StaleToken, $"stale {old} read returned {staleError}");
                             s.Dispose();
-                            Check(!manager.TryFree(old, out MemoryError freeError) && freeError == MemoryError.NotAllocated, $"stale {old} free returned {freeError}");
+                            Check(!manager.TryFree(old, out MemoryError freeError) && freeError == MemoryError.NotAllocated, SpecProperty.StaleToken, $"stale {old} free returned {freeError}");
                         }
 
                         if (error == MemoryError.None)
                         {
-                            Check(liveTokens.TryRemove(token, out _), $"{token} vanished from the live set");
+                            Check(liveTokens.TryRemove(token, out _), SpecProperty.NoDoubleAllocation, $"{token} vanished from the live set");
                             manager.Free(token);
                             context?.TokenOperation(OperationKind.Free, token, false, MemoryError.None);
                             if (stale.Count < 64)

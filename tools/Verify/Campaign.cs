@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
-using ManagerVerified.Spec.Exploration;
-using ManagerVerified.Spec.Scenarios;
+using ManagerVerified.Harness.Exploration;
+using ManagerVerified.Spec.Checking;
+using ManagerVerified.Harness.Scenarios;
 
 namespace ManagerVerified.Verify;
 
@@ -86,7 +87,7 @@ internal static class Campaign
 
         foreach (PlantedBugCase b in ScenarioCatalog.PlantedBugs)
         {
-            output.WriteLine($"bug {b.Label,-26} on {b.ScenarioName,-16} -> {b.ExpectedProperty}");
+            output.WriteLine($"bug {b.Label,-26} on {b.Scenario.Name,-16} -> {b.ExpectedProperty}");
         }
     }
 
@@ -106,7 +107,7 @@ internal static class Campaign
                 foreach (ExplorationStrategy strategy in options.Strategies ?? DefaultStrategies)
                 {
                     ScenarioParameters p = options.Apply(scenario.Defaults with { TagBits = options.TagBits });
-                    var row = new Row { Kind = Row.CorrectKind, Name = scenario.Name, Scenario = scenario.Name, Configuration = p.ToString(), Strategy = strategy.ToString() };
+                    var row = new Row { Kind = RowKind.Correct, Name = scenario.Name, Scenario = scenario.Name, Configuration = p.ToString(), Strategy = strategy };
                     foreach (uint index in seeds)
                     {
                         var request = new ExplorationRequest(scenario, p, strategy, options.Iterations, SeedOf(options.Seed, index), options.Monitors, TimeBudgetSeconds: options.TimeBudget, CheckLinearizability: options.Linearizability);
@@ -129,13 +130,13 @@ internal static class Campaign
                 {
                     ScenarioParameters p = options.Apply(bug.Parameters);
                     // With the named monitors off, the linearizability checker alone must report the bug.
-                    string expected = options.Monitors == Spec.Checking.MonitorSet.None ? Spec.Scenarios.Scenario.LinearizabilityProperty : bug.ExpectedProperty;
-                    var row = new Row { Kind = Row.PlantedKind, Name = bug.Label, Scenario = bug.ScenarioName, Configuration = p.ToString(), Strategy = strategy.ToString(), ExpectedProperty = expected };
+                    SpecProperty expected = options.Monitors == Harness.Checking.MonitorSet.None ? SpecProperty.Linearizability : bug.ExpectedProperty;
+                    var row = new Row { Kind = RowKind.Planted, Name = bug.Label, Scenario = bug.Scenario.Name, Configuration = p.ToString(), Strategy = strategy, ExpectedProperty = expected };
                     foreach (uint index in seeds)
                     {
                         var request = new ExplorationRequest(bug.Scenario, p, strategy, options.BugBudget, SeedOf(options.Seed, index), options.Monitors, TimeBudgetSeconds: options.TimeBudget, CheckLinearizability: options.Linearizability);
                         ExplorationResult r = Explorer.Run(request);
-                        bool? replayed = r.BugFound ? Explorer.Replay(request, r.Trace!).BugReport == r.BugReport : null;
+                        bool? replayed = r.BugFound ? Explorer.Replay(request, r.Trace!).Bug == r.Bug : null;
                         row.Runs.Add(SeedRun.From(index, r, expected, replayed, WriteTrace(options, row, index, r)));
                     }
 
@@ -221,5 +222,5 @@ internal static class Campaign
         return merged.ExitCode;
     }
 
-    internal sealed record TraceCase(string Scenario, ScenarioParameters Parameters, Spec.Checking.MonitorSet Monitors = Spec.Checking.MonitorSet.All);
+    internal sealed record TraceCase(string Scenario, ScenarioParameters Parameters, Harness.Checking.MonitorSet Monitors = Harness.Checking.MonitorSet.All);
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
-using ManagerVerified.Spec.Exploration;
-using ManagerVerified.Spec.Scenarios;
+using ManagerVerified.Harness.Exploration;
+using ManagerVerified.Harness.Scenarios;
 
 namespace ManagerVerified.Verify;
 
@@ -76,7 +76,7 @@ internal sealed class Options
 
     public bool Linearizability { get; private set; } = true;
 
-    public Spec.Checking.MonitorSet Monitors { get; private set; } = Spec.Checking.MonitorSet.All;
+    public Harness.Checking.MonitorSet Monitors { get; private set; } = Harness.Checking.MonitorSet.All;
 
     public bool BugsOnly { get; private set; }
 
@@ -147,8 +147,8 @@ internal sealed class Options
                 case "--monitors":
                     o.Monitors = Value() switch
                     {
-                        "none" => Spec.Checking.MonitorSet.None,
-                        "all" => Spec.Checking.MonitorSet.All,
+                        "none" => Harness.Checking.MonitorSet.None,
+                        "all" => Harness.Checking.MonitorSet.All,
                         string other => throw new ArgumentException($"--monitors takes none or all, not '{other}'"),
                     };
                     break;

@@ -1,26 +1,35 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using ManagerVerified.Spec.Exploration;
+using System.Text.Json.Serialization;
+using ManagerVerified.Harness.Exploration;
+using ManagerVerified.Spec.Checking;
 
 namespace ManagerVerified.Verify;
 
 /// <summary>What one exploration of one seed found.</summary>
-internal sealed record SeedRun(uint SeedIndex, uint Seed, long Iterations, double Seconds, string? BugReport, bool Caught, bool? Replayed, string? TraceFile, int Uncontrolled)
+internal sealed record SeedRun(uint SeedIndex, uint Seed, long Iterations, double Seconds, SpecProperty? BugProperty, string? BugReport, bool Caught, bool? Replayed, string? TraceFile, int Uncontrolled)
 {
-    public static SeedRun From(uint index, ExplorationResult r, string? expected, bool? replayed, string? traceFile) =>
-        new(index, r.Request.Seed, r.IterationsRun, r.Elapsed.TotalSeconds, r.BugReport,
-            expected is not null && r.BugReport is not null && r.BugReport.Contains(expected, StringComparison.Ordinal),
+    public static SeedRun From(uint index, ExplorationResult r, SpecProperty? expected, bool? replayed, string? traceFile) =>
+        new(index, r.Request.Seed, r.IterationsRun, r.Elapsed.TotalSeconds, r.Bug?.Property, r.BugReport,
+            expected is not null && r.Bug?.Property == expected,
             replayed, traceFile, r.UncontrolledInvocations.Count);
+}
+
+/// <summary>What a row of the campaign explores.</summary>
+internal enum RowKind
+{
+    /// <summary>A scenario on the correct manager: no bug may be found.</summary>
+    Correct,
+
+    /// <summary>A planted configuration: its property must report it.</summary>
+    Planted,
 }
 
 /// <summary>One line of the campaign's table: one scenario (or planted bug) under one strategy, over the seeds run.</summary>
 internal sealed class Row
 {
-    public const string CorrectKind = "correct";
-    public const string PlantedKind = "planted";
-
-    public required string Kind { get; init; }
+    public required RowKind Kind { get; init; }
 
     public required string Name { get; init; }
 
@@ -28,9 +37,9 @@ internal sealed class Row
 
     public required string Configuration { get; init; }
 
-    public required string Strategy { get; init; }
+    public required ExplorationStrategy Strategy { get; init; }
 
-    public string? ExpectedProperty { get; init; }
+    public SpecProperty? ExpectedProperty { get; init; }
 
     public List<SeedRun> Runs { get; init; } = [];
 
@@ -44,7 +53,7 @@ internal sealed class Row
 
     /// <summary>Correct rows: no bug and nothing uncontrolled in any seed. Planted rows: caught (by the
     /// expected property) in at least one seed, and every caught bug replayed.</summary>
-    public bool Ok => Kind == CorrectKind
+    public bool Ok => Kind == RowKind.Correct
         ? Runs.All(r => r.BugReport is null && r.Uncontrolled == 0)
         : Runs.Any(r => r.Caught) && Runs.Where(r => r.Caught).All(r => r.Replayed == true);
 
@@ -52,7 +61,7 @@ internal sealed class Row
     {
         get
         {
-            if (Kind == CorrectKind)
+            if (Kind == RowKind.Correct)
             {
                 return "-";
             }
@@ -68,7 +77,7 @@ internal sealed class Row
         }
     }
 
-    public string Replayed => Kind == CorrectKind || !Runs.Any(r => r.Caught) ? "-" : Runs.Where(r => r.Caught).All(r => r.Replayed == true) ? "yes" : "NO";
+    public string Replayed => Kind == RowKind.Correct || !Runs.Any(r => r.Caught) ? "-" : Runs.Where(r => r.Caught).All(r => r.Replayed == true) ? "yes" : "NO";
 
     public string? FirstReport => Runs.Select(r => r.BugReport).FirstOrDefault(b => b is not null);
 
@@ -76,7 +85,7 @@ internal sealed class Row
         ? $"dotnet run --project tools/Verify -- --replay {trace}"
         : null;
 
-    public string Line() => Kind == CorrectKind
+    public string Line() => Kind == RowKind.Correct
         ? string.Create(CultureInfo.InvariantCulture, $"  {(Ok ? "ok  " : "BUG ")} {Name,-16} {Strategy,-18} {Iterations,7} it {Seconds,7:F2} s {PerSecond,6:F0} it/s  {Configuration}{(FirstReport is null ? string.Empty : "\n       " + FirstLine(FirstReport) + "\n       replay: " + ReplayCommand)}")
         : string.Create(CultureInfo.InvariantCulture, $"  {(Ok ? "ok  " : "MISS")} {Name,-24} {Strategy,-14} caught at {Detection,-24} replay {Replayed,-3} {Seconds,6:F2} s  {FirstLine(FirstReport) ?? "no report"}");
 
@@ -86,7 +95,7 @@ internal sealed class Row
 /// <summary>A campaign's results: written as JSON and Markdown, read back and merged across shards.</summary>
 internal sealed class Report
 {
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
 
     public double Seconds { get; init; }
 
@@ -95,8 +104,8 @@ internal sealed class Report
     public List<Row> Rows { get; init; } = [];
 
     public int ExitCode =>
-        (Rows.Any(r => r.Kind == Row.CorrectKind && !r.Ok) ? Campaign.ExitCorrectManagerBug : 0)
-        | (Rows.Any(r => r.Kind == Row.PlantedKind && !r.Ok) ? Campaign.ExitPlantedBugMissed : 0);
+        (Rows.Any(r => r.Kind == RowKind.Correct && !r.Ok) ? Campaign.ExitCorrectManagerBug : 0)
+        | (Rows.Any(r => r.Kind == RowKind.Planted && !r.Ok) ? Campaign.ExitPlantedBugMissed : 0);
 
     public void Write(string folder)
     {
@@ -106,7 +115,7 @@ internal sealed class Report
     }
 
     public static Report Read(string path) =>
-        JsonSerializer.Deserialize<Report>(File.ReadAllText(path)) ?? throw new JsonException($"'{path}' holds no report");
+        JsonSerializer.Deserialize<Report>(File.ReadAllText(path), s_json) ?? throw new JsonException($"'{path}' holds no report");
 
     /// <summary>Joins shard reports: rows with the same kind, name, configuration and strategy pool their seed runs.</summary>
     public static Report MergeAll(IEnumerable<Report> reports)
@@ -138,7 +147,7 @@ internal sealed class Report
         md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (Row r in Rows)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Kind} | {r.Name} | {r.Configuration} | {r.Strategy} | {r.Runs.Count} | {r.Iterations} | {r.Bugs} | {r.Detection} | {r.Replayed} | {r.Seconds:F2} | {r.PerSecond:F0} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Kind.ToString().ToLowerInvariant()} | {r.Name} | {r.Configuration} | {r.Strategy} | {r.Runs.Count} | {r.Iterations} | {r.Bugs} | {r.Detection} | {r.Replayed} | {r.Seconds:F2} | {r.PerSecond:F0} |");
         }
 
         foreach (Row r in Rows.Where(r => withReplayCommands && r.ReplayCommand is not null))

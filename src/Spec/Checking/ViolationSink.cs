@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.Coyote.Specifications;
 
 namespace ManagerVerified.Spec.Checking;
 
@@ -7,16 +6,10 @@ namespace ManagerVerified.Spec.Checking;
 public abstract class ViolationSink
 {
     /// <summary>Reports a violation. Under Coyote this ends the iteration as a bug.</summary>
-    /// <param name="message">Names the property and the offending values.</param>
-    public abstract void Report(string message);
+    public abstract void Report(Violation violation);
 
-    /// <summary>A sink for Coyote runs: <c>Specification.Assert</c>.</summary>
-    public static ViolationSink Coyote { get; } = new CoyoteSink();
-
-    private sealed class CoyoteSink : ViolationSink
-    {
-        public override void Report(string message) => Specification.Assert(false, message);
-    }
+    /// <summary>Reports a violation of <paramref name="property"/>.</summary>
+    public void Report(SpecProperty property, string details) => Report(new Violation(property, details));
 }
 
 /// <summary>
@@ -25,11 +18,11 @@ public abstract class ViolationSink
 /// </summary>
 public sealed class RecordingViolationSink : ViolationSink
 {
-    private readonly ConcurrentQueue<string> _violations = new();
+    private readonly ConcurrentQueue<Violation> _violations = new();
 
     /// <summary>Every violation reported so far, in order of arrival.</summary>
-    public IReadOnlyCollection<string> Violations => _violations;
+    public IReadOnlyCollection<Violation> Violations => _violations;
 
     /// <inheritdoc />
-    public override void Report(string message) => _violations.Enqueue(message);
+    public override void Report(Violation violation) => _violations.Enqueue(violation);
 }

@@ -1,3 +1,4 @@
+using ManagerVerified.Spec.Checking;
 using ManagerVerified.Core;
 
 namespace ManagerVerified.Spec.Monitors;
@@ -25,7 +26,7 @@ public sealed class AbaSafetyMonitor : ManagerMonitor
     }
 
     /// <inheritdoc />
-    public override string Property => "ABA safety";
+    public override SpecProperty Property => SpecProperty.AbaSafety;
 
     /// <inheritdoc />
     public override void OnSlotTaken(int index, int installedTop, int[] next)

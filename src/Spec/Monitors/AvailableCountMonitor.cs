@@ -1,3 +1,4 @@
+using ManagerVerified.Spec.Checking;
 using ManagerVerified.Core;
 
 namespace ManagerVerified.Spec.Monitors;
@@ -15,7 +16,7 @@ public sealed class AvailableCountMonitor : ManagerMonitor
     }
 
     /// <inheritdoc />
-    public override string Property => "Available-count consistency";
+    public override SpecProperty Property => SpecProperty.AvailableCount;
 
     /// <inheritdoc />
     public override void OnAvailableChanged(int value)

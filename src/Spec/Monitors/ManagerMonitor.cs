@@ -19,14 +19,14 @@ public abstract class ManagerMonitor
         Capacity = capacity;
     }
 
-    /// <summary>The property's short name; every report starts with it.</summary>
-    public abstract string Property { get; }
+    /// <summary>The property this monitor checks; every report names it.</summary>
+    public abstract SpecProperty Property { get; }
 
     /// <summary>The capacity of the monitored manager.</summary>
     protected int Capacity { get; }
 
     /// <summary>Reports a violation of <see cref="Property"/>.</summary>
-    protected void Fail(string details) => _sink.Report($"{Property} violated: {details}");
+    protected void Fail(string details) => _sink.Report(Property, details);
 
     /// <summary>After a successful pop of <paramref name="index"/>.</summary>
     public virtual void OnSlotTaken(int index, int installedTop, int[] next)

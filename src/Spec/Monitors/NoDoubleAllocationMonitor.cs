@@ -1,3 +1,4 @@
+using ManagerVerified.Spec.Checking;
 namespace ManagerVerified.Spec.Monitors;
 
 /// <summary>
@@ -18,7 +19,7 @@ public sealed class NoDoubleAllocationMonitor : ManagerMonitor
         : base(sink, capacity) => _owned = new int[capacity];
 
     /// <inheritdoc />
-    public override string Property => "No double allocation";
+    public override SpecProperty Property => SpecProperty.NoDoubleAllocation;
 
     /// <inheritdoc />
     public override void OnSlotTaken(int index, int installedTop, int[] next)

@@ -22,7 +22,7 @@ public sealed class ReadWriteExclusionMonitor : ManagerMonitor
         : base(sink, capacity) => _inside = new long[capacity];
 
     /// <inheritdoc />
-    public override string Property => "Read/write exclusion";
+    public override SpecProperty Property => SpecProperty.ReadWriteExclusion;
 
     /// <inheritdoc />
     public override void OnReadEntered(int index)

@@ -17,7 +17,7 @@ public sealed class StaleTokenMonitor : ManagerMonitor
         : base(sink, capacity) => _freedUpTo = new long[capacity];
 
     /// <inheritdoc />
-    public override string Property => "Stale-token safety";
+    public override SpecProperty Property => SpecProperty.StaleToken;
 
     /// <summary>Whether a Free of <paramref name="token"/> has completed.</summary>
     public bool IsFreed(MessageToken token) =>

@@ -25,9 +25,6 @@ namespace ManagerVerified.Spec.Races;
 /// </summary>
 public sealed class RaceDetector
 {
-    /// <summary>The property every report names.</summary>
-    public const string Property = "Data-race freedom";
-
     /// <summary>Tasks a detector tells apart: a set-up task and up to 16 scenario tasks, with room to spare.</summary>
     public const int MaxTasks = 24;
 
@@ -220,7 +217,7 @@ public sealed class RaceDetector
 
     private string Describe(int task) => _operations[task] is string op ? $"task {task} ({op})" : $"task {task}";
 
-    private void Fail(string details) => _sink.Report($"{Property} violated: {details}");
+    private void Fail(string details) => _sink.Report(SpecProperty.DataRace, details);
 
     private int[] Clock(int task)
     {

@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using ManagerVerified.Spec.Exploration;
+using ManagerVerified.Harness.Exploration;
+using ManagerVerified.Spec.Checking;
 
 namespace ManagerVerified.Verify.Mutants;
 
@@ -26,7 +27,7 @@ internal enum MutantOutcome
 }
 
 /// <summary>One strategy's first report against a mutant.</summary>
-internal sealed record StrategyKill(string Strategy, string? Scenario, long Iterations, string? Property);
+internal sealed record StrategyKill(ExplorationStrategy Strategy, string? Scenario, long Iterations, SpecProperty? Property);
 
 /// <summary>One line of the kill matrix.</summary>
 internal sealed record MutantResult(string Id, MutantKind Kind, string File, string Invariant, MutantOutcome Outcome, IReadOnlyList<StrategyKill> Strategies, bool? Replayed, string? FirstReport, string? UnitFailures, double Seconds)
@@ -153,7 +154,7 @@ internal static class MutantRunner
             string report = Path.Combine(run, "out");
             string verify = Path.Combine(harness, "ManagerVerified.Verify.dll");
             Child.Run(run, "dotnet", s_childBound, verify, "--correct-only", "--iterations", iterations.ToString(CultureInfo.InvariantCulture),
-                "--strategy", string.Join(",", strategies.Select(Options.StrategyName)), "--out", report);
+                "--strategy", string.Join(",", strategies.Select(Short)), "--out", report);
 
             List<StrategyKill> kills = Kills(Path.Combine(report, "report.json"), strategies, out string? firstReport, out string? trace);
             if (kills.Any(k => k.Property is not null))
@@ -193,9 +194,9 @@ internal static class MutantRunner
         foreach (ExplorationStrategy strategy in strategies)
         {
             // The first scenario (in catalog order) whose exploration under this strategy reported a bug.
-            Row? row = report?.Rows.FirstOrDefault(r => r.Strategy == strategy.ToString() && r.FirstReport is not null);
+            Row? row = report?.Rows.FirstOrDefault(r => r.Strategy == strategy && r.FirstReport is not null);
             SeedRun? seed = row?.Runs.FirstOrDefault(r => r.BugReport is not null);
-            kills.Add(new StrategyKill(strategy.ToString(), row?.Scenario, seed?.Iterations ?? 0, seed?.BugReport is string b ? PropertyOf(b) : null));
+            kills.Add(new StrategyKill(strategy, row?.Scenario, seed?.Iterations ?? 0, seed?.BugProperty));
             if (seed is not null && firstReport is null)
             {
                 firstReport = FirstLine(seed.BugReport!);
@@ -206,26 +207,10 @@ internal static class MutantRunner
         return kills;
     }
 
-    /// <summary>The property a report names: the text before " violated", or the engine's own kind of bug (a deadlock, an exception).</summary>
-    internal static string PropertyOf(string report)
-    {
-        int at = report.IndexOf(" violated", StringComparison.Ordinal);
-        if (at > 0)
-        {
-            return report[..at];
-        }
-
-        if (report.Contains("Deadlock", StringComparison.OrdinalIgnoreCase) || report.Contains("hang", StringComparison.OrdinalIgnoreCase))
-        {
-            return "Deadlock";
-        }
-
-        return report.Contains("exception", StringComparison.OrdinalIgnoreCase) ? "Unhandled exception" : FirstLine(report);
-    }
 
     private static string Line(MutantResult r) => r.Outcome switch
     {
-        MutantOutcome.KilledByHarness => $"  killed   {r.Id,-36} {string.Join("  ", r.Strategies.Select(k => $"{Short(k.Strategy)}:{(k.Property is null ? "-" : k.Iterations.ToString(CultureInfo.InvariantCulture))}"))}  {r.Strategies.First(k => k.Property is not null).Property}  replay {(r.Replayed == true ? "yes" : "NO")}  ({r.Seconds:F0} s)",
+        MutantOutcome.KilledByHarness => $"  killed   {r.Id,-36} {string.Join("  ", r.Strategies.Select(k => $"{Short(k.Strategy)}:{(k.Property is null ? "-" : k.Iterations.ToString(CultureInfo.InvariantCulture))}"))}  {r.Strategies.First(k => k.Property is not null).Property!.Value.Title()}  replay {(r.Replayed == true ? "yes" : "NO")}  ({r.Seconds:F0} s)",
         MutantOutcome.KilledByUnitTests => $"  killed   {r.Id,-36} unit tests: {r.UnitFailures}  ({r.Seconds:F0} s)",
         MutantOutcome.Equivalent => $"  equiv    {r.Id,-36} {r.FirstReport}",
         MutantOutcome.DoesNotBuild => $"  NOBUILD  {r.Id,-36} {r.FirstReport}",
@@ -235,14 +220,14 @@ internal static class MutantRunner
     private static string Table(IReadOnlyList<MutantResult> results, ExplorationStrategy[] strategies)
     {
         var sb = new StringBuilder();
-        sb.Append("| mutant | kind | file | invariant | ").Append(string.Join(" | ", strategies.Select(s => Short(s.ToString())))).AppendLine(" | reported by | replayed | outcome |");
+        sb.Append("| mutant | kind | file | invariant | ").Append(string.Join(" | ", strategies.Select(Short))).AppendLine(" | reported by | replayed | outcome |");
         sb.Append("|---|---|---|---|").Append(string.Concat(strategies.Select(_ => "---|"))).AppendLine("---|---|---|");
         foreach (MutantResult r in results)
         {
-            string cells = string.Join(" | ", strategies.Select(s => r.Strategies.FirstOrDefault(k => k.Strategy == s.ToString()) is { Property: not null } k ? $"{k.Iterations} ({k.Scenario})" : "-"));
+            string cells = string.Join(" | ", strategies.Select(s => r.Strategies.FirstOrDefault(k => k.Strategy == s) is { Property: not null } k ? $"{k.Iterations} ({k.Scenario})" : "-"));
             string by = r.Outcome switch
             {
-                MutantOutcome.KilledByHarness => string.Join(", ", r.Strategies.Where(k => k.Property is not null).Select(k => k.Property).Distinct()),
+                MutantOutcome.KilledByHarness => string.Join(", ", r.Strategies.Where(k => k.Property is not null).Select(k => k.Property!.Value.Title()).Distinct()),
                 MutantOutcome.KilledByUnitTests => r.UnitFailures ?? "unit tests",
                 MutantOutcome.Equivalent => "equivalent: " + r.FirstReport,
                 _ => "-",
@@ -253,13 +238,11 @@ internal static class MutantRunner
         return sb.ToString();
     }
 
-    private static string Short(string strategy) => strategy switch
+    private static string Short(ExplorationStrategy strategy) => strategy switch
     {
-        "Random" => "random",
-        "Prioritization" => "pct",
-        "FairPrioritization" => "fair-pct",
-        "QLearning" => "q-learning",
-        _ => strategy,
+        ExplorationStrategy.Prioritization => "pct",
+        ExplorationStrategy.FairPrioritization => "fair-pct",
+        _ => Options.StrategyName(strategy),
     };
 
     private static string FirstLine(string text) => text.Split('\n')[0].Trim();

@@ -1,6 +1,6 @@
 using Microsoft.Coyote.Runtime;
 
-namespace ManagerVerified.Spec.Checking;
+namespace ManagerVerified.Harness.Checking;
 
 /// <summary>How a checked run interleaves and waits: under Coyote, or on real threads.</summary>
 public interface IScheduler

@@ -1,7 +1,7 @@
 using ManagerVerified.Seam;
 using ManagerVerified.Spec.Races;
 
-namespace ManagerVerified.Spec.Checking;
+namespace ManagerVerified.Harness.Checking;
 
 /// <summary>
 /// The checked implementation of the manager's concurrency seam: a scheduling point

@@ -1,7 +1,8 @@
 using ManagerVerified.Core;
+using ManagerVerified.Harness.Checking;
 using ManagerVerified.Spec.Checking;
 
-namespace ManagerVerified.Spec.Scenarios;
+namespace ManagerVerified.Harness.Scenarios;
 
 /// <summary>The knobs every scenario takes.</summary>
 /// <param name="Capacity">Slots in the manager (1 to 64 for checked runs).</param>

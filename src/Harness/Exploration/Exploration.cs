@@ -1,12 +1,14 @@
 using System.Diagnostics;
+using ManagerVerified.Harness.Checking;
 using ManagerVerified.Spec.Checking;
-using ManagerVerified.Spec.Scenarios;
+using ManagerVerified.Harness.Scenarios;
 using Microsoft.Coyote;
 using Microsoft.Coyote.Logging;
 using Microsoft.Coyote.Rewriting;
+using Microsoft.Coyote.Specifications;
 using Microsoft.Coyote.SystematicTesting;
 
-namespace ManagerVerified.Spec.Exploration;
+namespace ManagerVerified.Harness.Exploration;
 
 /// <summary>The Coyote exploration strategies the harness uses.</summary>
 public enum ExplorationStrategy
@@ -55,19 +57,21 @@ public sealed record ExplorationRequest(
 /// <param name="Request">The request.</param>
 /// <param name="IterationsRun">Iterations explored (including the one that found the bug).</param>
 /// <param name="Elapsed">Wall-clock time of the exploration.</param>
-/// <param name="BugReport">The first bug's report, or null.</param>
+/// <param name="Bug">The first bug, typed: the property a monitor reported, or the engine's own failure.</param>
+/// <param name="BugReport">The first bug's report as the engine printed it, or null.</param>
 /// <param name="Trace">The reproducible trace of the bug (JSON), or null.</param>
 /// <param name="UncontrolledInvocations">Calls Coyote saw but did not control (must be empty).</param>
 public sealed record ExplorationResult(
     ExplorationRequest Request,
     long IterationsRun,
     TimeSpan Elapsed,
+    Violation? Bug,
     string? BugReport,
     string? Trace,
     IReadOnlyCollection<string> UncontrolledInvocations)
 {
     /// <summary>True when a bug was found.</summary>
-    public bool BugFound => BugReport is not null;
+    public bool BugFound => Bug is not null;
 
     /// <summary>Iterations per second.</summary>
     public double IterationsPerSecond => Elapsed.TotalSeconds > 0 ? IterationsRun / Elapsed.TotalSeconds : 0;
@@ -151,7 +155,8 @@ public static class Explorer
         MonitorSet monitors = request.Monitors;
         bool linearizability = request.CheckLinearizability;
         var stopwatch = Stopwatch.StartNew();
-        using var engine = TestingEngine.Create(config, () => scenario.RunAsync(parameters, CoyoteScheduler.Instance, ViolationSink.Coyote, monitors, linearizability));
+        var sink = new CoyoteViolationSink();
+        using var engine = TestingEngine.Create(config, () => scenario.RunAsync(parameters, CoyoteScheduler.Instance, sink, monitors, linearizability));
         engine.SetLogger(logger ?? new SilentLogger());
         engine.Run();
         stopwatch.Stop();
@@ -161,6 +166,7 @@ public static class Explorer
             request,
             report.NumOfExploredFairPaths + report.NumOfExploredUnfairPaths,
             stopwatch.Elapsed,
+            bug is null ? null : sink.Last ?? Violation.FromEngineReport(bug),
             bug,
             bug is null ? null : engine.ReproducibleTrace,
             report.UncontrolledInvocations.ToArray());
@@ -172,10 +178,27 @@ public static class Explorer
         ArgumentNullException.ThrowIfNull(request);
         Directory.CreateDirectory(directory);
         using var engine = TestingEngine.Create(Base(request.MaxSteps).WithReproducibleTrace(trace),
-            () => request.Scenario.RunAsync(request.Parameters, CoyoteScheduler.Instance, ViolationSink.Coyote, request.Monitors, request.CheckLinearizability));
+            () => request.Scenario.RunAsync(request.Parameters, CoyoteScheduler.Instance, new CoyoteViolationSink(), request.Monitors, request.CheckLinearizability));
         engine.SetLogger(new SilentLogger());
         engine.Run();
         return engine.TryEmitReports(directory, name, out IEnumerable<string> files) ? files.ToList() : [];
+    }
+}
+
+/// <summary>A sink for Coyote runs: keeps the violation as a value, then fails the iteration with
+/// <c>Specification.Assert</c>. The engine stops at the first failing iteration, so the last violation
+/// kept is the bug it reports.</summary>
+public sealed class CoyoteViolationSink : ViolationSink
+{
+    /// <summary>The last violation reported, or null.</summary>
+    public Violation? Last { get; private set; }
+
+    /// <inheritdoc />
+    public override void Report(Violation violation)
+    {
+        ArgumentNullException.ThrowIfNull(violation);
+        Last = violation;
+        Specification.Assert(false, violation.ToString());
     }
 }
 

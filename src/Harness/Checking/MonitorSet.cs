@@ -1,6 +1,6 @@
 using ManagerVerified.Spec.Monitors;
 
-namespace ManagerVerified.Spec.Checking;
+namespace ManagerVerified.Harness.Checking;
 
 /// <summary>Which monitors a checked run installs.</summary>
 [Flags]
@@ -27,7 +27,7 @@ public enum MonitorSet
     /// <summary>The exhaustion scenario's own check that NoFreeSlots means every slot was taken.</summary>
     StoreCompleteness = 1 << 5,
 
-    /// <summary>The happens-before race detector (<see cref="Races.RaceDetector"/>; systematic runs only).</summary>
+    /// <summary>The happens-before race detector (<see cref="RaceDetector"/>; systematic runs only).</summary>
     DataRace = 1 << 6,
 
     /// <summary>Every monitor.</summary>

@@ -1,7 +1,8 @@
+using ManagerVerified.Harness.Checking;
 using ManagerVerified.Spec.Checking;
 using ManagerVerified.Spec.Linearizability;
 
-namespace ManagerVerified.Spec.Scenarios;
+namespace ManagerVerified.Harness.Scenarios;
 
 /// <summary>
 /// A concurrent workload over a checked manager, parameterized by <see cref="ScenarioParameters"/>.
@@ -17,9 +18,6 @@ public abstract class Scenario
 
     /// <summary>The parameters of the standard run.</summary>
     public abstract ScenarioParameters Defaults { get; }
-
-    /// <summary>The property the linearizability check reports under.</summary>
-    public const string LinearizabilityProperty = "Linearizability";
 
     /// <summary>Runs the scenario once: builds the checked manager, runs the tasks, checks quiescence,
     /// then (unless turned off) checks that the recorded history is linearizable.</summary>
@@ -39,7 +37,7 @@ public abstract class Scenario
             if (!LinearizabilityChecker.Check(history, initial).Linearizable)
             {
                 History minimal = LinearizabilityChecker.MinimalViolation(history, initial) ?? history;
-                sink.Report($"{LinearizabilityProperty} violated: no sequential order explains this history ({minimal.Steps.Count} of {history.Steps.Count} steps shown):{Environment.NewLine}{minimal.Render()}");
+                sink.Report(SpecProperty.Linearizability, $"no sequential order explains this history ({minimal.Steps.Count} of {history.Steps.Count} steps shown):{Environment.NewLine}{minimal.Render()}");
             }
         }
     }

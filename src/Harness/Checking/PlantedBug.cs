@@ -1,4 +1,4 @@
-namespace ManagerVerified.Spec.Checking;
+namespace ManagerVerified.Harness.Checking;
 
 /// <summary>
 /// Configurations that make a correct manager unsafe on purpose: ABA tags narrower than production

@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 using ManagerVerified.Core;
+using ManagerVerified.Harness.Checking;
 using ManagerVerified.Spec.Checking;
 using ManagerVerified.Spec.Linearizability;
 using ManagerVerified.Spec.Monitors;
 using ManagerVerified.Spec.Races;
 
-namespace ManagerVerified.Spec.Scenarios;
+namespace ManagerVerified.Harness.Scenarios;
 
 /// <summary>
 /// One execution of a scenario: the checked manager, its context, and the driver operations every
@@ -326,7 +327,7 @@ public sealed class ScenarioRun
     }
 
     /// <summary>Reports a scenario-level violation.</summary>
-    public void Fail(string property, string details) => Context.Sink.Report($"{property} violated: {details}");
+    public void Fail(SpecProperty property, string details) => Context.Sink.Report(property, details);
 
     /// <summary>Runs every monitor's quiescent check. Call only when no task is running.</summary>
     public void CheckQuiescent() => Context.CheckQuiescent(Manager.SnapshotQuiescent());

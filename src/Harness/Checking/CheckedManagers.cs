@@ -1,7 +1,7 @@
-using ManagerVerified.Spec.Scenarios;
+using ManagerVerified.Harness.Scenarios;
 using ManagerVerified.Core;
 
-namespace ManagerVerified.Spec.Checking;
+namespace ManagerVerified.Harness.Checking;
 
 /// <summary>Builds the manager a checked run explores: the production core on the checked seam,
 /// with the head layout that the planted bug (if any) asks for.</summary>
@@ -14,7 +14,7 @@ internal static class CheckedManagers
         SlotManager<CheckedPayload, CheckedSeam> manager = tagBits is int bits
             ? VerificationManagers.CreateNarrowTag<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, bits, parameters.StartTag, parameters.StartGeneration)
             : VerificationManagers.Create<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, parameters.StartTag, parameters.StartGeneration);
-        context.Locations = new Races.LocationMap(manager);
+        context.Locations = new LocationMap(manager);
         return manager;
     }
 }

@@ -2,7 +2,7 @@ using ManagerVerified.Core;
 using ManagerVerified.Spec.Monitors;
 using ManagerVerified.Spec.Races;
 
-namespace ManagerVerified.Spec.Checking;
+namespace ManagerVerified.Harness.Checking;
 
 /// <summary>
 /// Everything one checked run shares: how it is scheduled, which bug is planted, and the monitors

@@ -1,9 +1,10 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using ManagerVerified.Core;
+using ManagerVerified.Harness.Checking;
 using ManagerVerified.Spec.Checking;
 
-namespace ManagerVerified.Spec.Races;
+namespace ManagerVerified.Harness.Checking;
 
 /// <summary>Names the location behind a <c>ref</c> that the checked seam was handed: which word or
 /// which array element of the checked manager it is.</summary>

@@ -1,6 +1,7 @@
+using ManagerVerified.Harness.Checking;
 using ManagerVerified.Spec.Checking;
 
-namespace ManagerVerified.Spec.Scenarios;
+namespace ManagerVerified.Harness.Scenarios;
 
 /// <summary>Store/free churn: every task stores <c>Operations</c> messages, then frees them in order
 /// (the free-list's pop/push race; the classic ABA workload).</summary>
@@ -149,9 +150,6 @@ public sealed class BorrowsVersusFreeScenario : Scenario
 /// a <see cref="MemoryError.NoFreeSlots"/> is only right when every slot was taken.</summary>
 public sealed class ExhaustionScenario : Scenario
 {
-    /// <summary>The property this scenario checks itself.</summary>
-    public const string Property = "Store completeness";
-
     /// <inheritdoc />
     public override string Name => "exhaustion";
 
@@ -206,11 +204,11 @@ public sealed class ExhaustionScenario : Scenario
     {
         if (error == MemoryError.NoFreeSlots && storedNow < capacity)
         {
-            run.Fail(Property, $"a store got NoFreeSlots while only {storedNow} of {capacity} slots were taken");
+            run.Fail(SpecProperty.StoreCompleteness, $"a store got NoFreeSlots while only {storedNow} of {capacity} slots were taken");
         }
         else if (storedNow > Math.Min(tasks, capacity))
         {
-            run.Fail(Property, $"{storedNow} stores succeeded on {capacity} slots in one round");
+            run.Fail(SpecProperty.StoreCompleteness, $"{storedNow} stores succeeded on {capacity} slots in one round");
         }
     }
 }
