@@ -19,7 +19,7 @@ namespace ManagerVerified.Tests.Unit;
 public sealed class ModelMachineTests
 {
     [Property(MaxTest = 400)]
-    public Property Manager_AgreesWithSequentialModel() => new ManagerMachine(PlantedBug.None).ToProperty();
+    public Property Manager_AgreesWithTheSpecification() => new ManagerMachine(PlantedBug.None).ToProperty();
 
     /// <summary>The system under test plus the tokens it has handed out.</summary>
     internal sealed class Actual(IMemoryManager<long> manager, string description)
@@ -36,18 +36,19 @@ public sealed class ModelMachineTests
         private readonly string _description;
 
         internal Model(int capacity, string description)
-            : this(new SequentialModel<long>(capacity), [], description)
+            : this(new SpecState(capacity), [], description)
         {
         }
 
-        private Model(SequentialModel<long> spec, List<MessageToken> issued, string description)
+        private Model(SpecState spec, List<MessageToken> issued, string description)
         {
             Spec = spec;
             Issued = issued;
             _description = description;
         }
 
-        internal SequentialModel<long> Spec { get; }
+        /// <summary>The specification's state; contents are named by payload (a store's owner, a write's version).</summary>
+        internal SpecState Spec { get; set; }
 
         internal List<MessageToken> Issued { get; }
 
@@ -57,7 +58,7 @@ public sealed class ModelMachineTests
 
         internal Message<long> ExpectedMessage { get; set; }
 
-        internal Model Next() => new(Spec.Clone(), [.. Issued], _description);
+        internal Model Next() => new(Spec, [.. Issued], _description);
 
         public override string ToString() => $"{_description} available={Spec.Available} issued={Issued.Count} expect={Expected}";
     }
@@ -115,8 +116,8 @@ public sealed class ModelMachineTests
     private static Model ExpectRead(Model model, MessageToken token)
     {
         Model next = model.Next();
-        next.Expected = next.Spec.Read(token, out Message<long> message);
-        next.ExpectedMessage = message;
+        next.Expected = next.Spec.Read(token, out long owner, out long version);
+        next.ExpectedMessage = next.Expected == MemoryError.None ? TestMessages.Of(version != 0 ? version : owner) : default;
         return next;
     }
 
@@ -129,7 +130,8 @@ public sealed class ModelMachineTests
         public override Model Run(Model model)
         {
             Model next = model.Next();
-            next.Expected = next.Spec.Store(TestMessages.Of(payload), out MessageToken token);
+            next.Expected = next.Spec.Store(payload, out MessageToken token, out SpecState after);
+            next.Spec = after;
             next.ExpectedToken = token;
             if (next.Expected == MemoryError.None)
             {
@@ -257,7 +259,8 @@ public sealed class ModelMachineTests
         public override Model Run(Model model)
         {
             Model next = model.Next();
-            next.Expected = next.Spec.Write(token, TestMessages.Of(payload));
+            next.Expected = next.Spec.Write(token, payload, out SpecState after);
+            next.Spec = after;
             return next;
         }
 
@@ -299,7 +302,8 @@ public sealed class ModelMachineTests
         public override Model Run(Model model)
         {
             Model next = model.Next();
-            next.Expected = next.Spec.Free(token);
+            next.Expected = next.Spec.Free(token, out SpecState after);
+            next.Spec = after;
             return next;
         }
 

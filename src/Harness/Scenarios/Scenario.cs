@@ -1,3 +1,4 @@
+using ManagerVerified.Spec.Model;
 using ManagerVerified.Harness.Checking;
 using ManagerVerified.Spec.Checking;
 using ManagerVerified.Spec.Linearizability;

@@ -1,3 +1,5 @@
+using ManagerVerified.Spec.Model;
+
 namespace ManagerVerified.Spec.Linearizability;
 
 /// <summary>

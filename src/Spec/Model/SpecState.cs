@@ -1,15 +1,18 @@
 using System.Text;
 using ManagerVerified.Core;
-using ManagerVerified.Spec.Model;
+using ManagerVerified.Spec.Linearizability;
 
-namespace ManagerVerified.Spec.Linearizability;
+namespace ManagerVerified.Spec.Model;
 
 /// <summary>
-/// The sequential specification the linearizability checker replays steps against: the same rules as
-/// <see cref="Model.SequentialModel{TPayload}"/> (LIFO free slots, generations, StaleToken/BadToken/
-/// NotAllocated), plus borrows (readers, a writer) so that AlreadyBorrowed, BorrowActive and blocking
-/// are part of the specification, and a slot "in transit" between a Free's invalidation and its recycle.
-/// Immutable: <see cref="TryApply"/> returns a new state.
+/// The one sequential specification of the manager, written from the error table, not from the slot
+/// word: LIFO free slots, generations (StaleToken/NotAllocated for an issued one, BadToken for one never
+/// issued, retirement at the last), the content each slot holds (who stored it, which write is the
+/// last), borrows (readers, a writer: AlreadyBorrowed, BorrowActive, blocking) and a slot "in transit"
+/// between a Free's invalidation and its recycle. The model-based tests drive its whole operations
+/// (<see cref="Store"/>, <see cref="Read"/>, <see cref="Write"/>, <see cref="Free"/>); the linearizability
+/// checker replays recorded steps with <see cref="TryApply"/>, which uses the same rules. Immutable:
+/// every operation returns a new state.
 /// </summary>
 public sealed class SpecState : IEquatable<SpecState>
 {
@@ -47,7 +50,118 @@ public sealed class SpecState : IEquatable<SpecState>
         _firstGeneration = o._firstGeneration;
     }
 
-    private int Capacity => _flags.Length;
+    /// <summary>The capacity.</summary>
+    public int Capacity => _flags.Length;
+
+    /// <summary>The free slots (between whole operations, the available count).</summary>
+    public int Available => _free.Length;
+
+    /// <summary>Store: the top free slot with the generation it issues next, holding <paramref name="owner"/>'s content.</summary>
+    public MemoryError Store(long owner, out MessageToken token, out SpecState next)
+    {
+        next = this;
+        if (_free.Length == 0)
+        {
+            token = default;
+            return MemoryError.NoFreeSlots;
+        }
+
+        int slot = _free[^1];
+        token = new MessageToken(slot, _generation[slot]);
+        next = new SpecState(this, _free[..^1]);
+        next._flags[slot] = Live;
+        next._owner[slot] = owner;
+        next._version[slot] = 0;
+        return MemoryError.None;
+    }
+
+    /// <summary>A whole Read (or PeekHeader, or TryCopyHeader) with no borrow held: the content's owner
+    /// and the last write's version (0 when never written), or why not.</summary>
+    public MemoryError Read(MessageToken token, out long owner, out long version)
+    {
+        MemoryError error = Check(token, MemoryError.StaleToken);
+        owner = error == MemoryError.None ? _owner[token.Index] : 0;
+        version = error == MemoryError.None ? _version[token.Index] : 0;
+        return error;
+    }
+
+    /// <summary>A whole Write with no borrow held: the slot's content becomes write <paramref name="version"/>.</summary>
+    public MemoryError Write(MessageToken token, long version, out SpecState next)
+    {
+        next = this;
+        MemoryError error = Check(token, MemoryError.StaleToken);
+        if (error == MemoryError.None)
+        {
+            next = new SpecState(this);
+            next._version[token.Index] = version;
+        }
+
+        return error;
+    }
+
+    /// <summary>A whole Free with no borrow held: the content is dropped, the generation advanced (or the
+    /// slot retired at the last one), the slot back on top of the free stack.</summary>
+    public MemoryError Free(MessageToken token, out SpecState next)
+    {
+        next = this;
+        MemoryError error = Check(token, MemoryError.NotAllocated);
+        if (error == MemoryError.None)
+        {
+            next = Invalidated(token.Index);
+            if ((next._flags[token.Index] & Retired) == 0)
+            {
+                next = new SpecState(next, [.. next._free, token.Index]);
+                next._flags[token.Index] = 0;
+            }
+        }
+
+        return error;
+    }
+
+    /// <summary>
+    /// None when the slot holds the live content of the token's generation; <paramref name="staleError"/>
+    /// (StaleToken for borrows, NotAllocated for Free) when the slot issued that generation and has freed
+    /// it (or retired with it); BadToken otherwise (default, index out of range, or a generation the slot
+    /// never issued).
+    /// </summary>
+    public MemoryError Check(MessageToken token, MemoryError staleError)
+    {
+        int slot = token.Index;
+        if (token.Generation == 0 || slot >= Capacity)
+        {
+            return MemoryError.BadToken;
+        }
+
+        ulong generation = _generation[slot];
+        if ((_flags[slot] & Live) != 0 && token.Generation == generation)
+        {
+            return MemoryError.None;
+        }
+
+        bool issued = token.Generation >= _firstGeneration
+            && (token.Generation < generation || (token.Generation == generation && (_flags[slot] & Retired) != 0));
+        return issued ? staleError : MemoryError.BadToken;
+    }
+
+    /// <summary>The state after a Free of <paramref name="slot"/> dropped its content: the next generation
+    /// in transit to the free stack, or retired at the last one.</summary>
+    private SpecState Invalidated(int slot)
+    {
+        var next = new SpecState(this);
+        next._owner[slot] = 0;
+        next._version[slot] = 0;
+        if (_generation[slot] == SlotWord.MaxGeneration)
+        {
+            next._flags[slot] = Retired;
+        }
+        else
+        {
+            next._generation[slot]++;
+            next._flags[slot] = InTransit;
+        }
+
+        return next;
+    }
 
     /// <summary>Applies <paramref name="step"/>: null when the step cannot take effect now (it would
     /// block) or when its recorded result differs from what the specification returns.</summary>
@@ -59,23 +173,8 @@ public sealed class SpecState : IEquatable<SpecState>
         {
             case StepKind.Store:
             {
-                if (_free.Length == 0)
-                {
-                    return !matchResult || step.Error == MemoryError.NoFreeSlots ? this : null;
-                }
-
-                int slot = _free[^1];
-                var token = new MessageToken(slot, _generation[slot]);
-                if (matchResult && (step.Error != MemoryError.None || step.Token != token || step.Owner == 0))
-                {
-                    return null;
-                }
-
-                var next = new SpecState(this, _free[..^1]);
-                next._flags[slot] = Live;
-                next._owner[slot] = step.Owner;
-                next._version[slot] = 0;
-                return next;
+                MemoryError error = Store(step.Owner, out MessageToken token, out SpecState next);
+                return !matchResult || (step.Error == error && (error != MemoryError.None || (step.Token == token && step.Owner != 0))) ? next : null;
             }
 
             case StepKind.AcquireRead:
@@ -89,7 +188,7 @@ public sealed class SpecState : IEquatable<SpecState>
 
             case StepKind.CopyHeader:
             {
-                MemoryError error = Classify(step.Token, MemoryError.StaleToken);
+                MemoryError error = Check(step.Token, MemoryError.StaleToken);
                 if (error == MemoryError.None && (_flags[step.Token.Index] & Writer) != 0)
                 {
                     error = MemoryError.AlreadyBorrowed;
@@ -148,20 +247,7 @@ public sealed class SpecState : IEquatable<SpecState>
                     return null; // only after this token's Free took the slot
                 }
 
-                var next = new SpecState(this);
-                next._owner[s] = 0;
-                next._version[s] = 0;
-                if (_generation[s] == SlotWord.MaxGeneration)
-                {
-                    next._flags[s] = Retired;
-                }
-                else
-                {
-                    next._generation[s]++;
-                    next._flags[s] = InTransit;
-                }
-
-                return next;
+                return Invalidated(s);
             }
 
             case StepKind.FreeRecycle:
@@ -202,7 +288,7 @@ public sealed class SpecState : IEquatable<SpecState>
     /// conflicting borrow is held; an exclusive acquire conflicts with readers too.</summary>
     private SpecState? Acquire(in Step step, bool matchResult, bool exclusive, MemoryError staleError, MemoryError busyError, bool seesContent, byte flags)
     {
-        MemoryError error = Classify(step.Token, staleError);
+        MemoryError error = Check(step.Token, staleError);
         int s = step.Token.Index;
         if (error == MemoryError.None && ((_flags[s] & Writer) != 0 || (exclusive && _readers[s] > 0)))
         {
@@ -240,14 +326,6 @@ public sealed class SpecState : IEquatable<SpecState>
         }
 
         return next;
-    }
-
-    private MemoryError Classify(MessageToken token, MemoryError stale)
-    {
-        int slot = token.Index;
-        return slot >= Capacity
-            ? MemoryError.BadToken
-            : TokenRules.Classify(token, Capacity, _firstGeneration, _generation[slot], (_flags[slot] & Live) != 0, (_flags[slot] & Retired) != 0, stale);
     }
 
     /// <inheritdoc />
