@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using BenchmarkDotNet.Attributes;
 using ManagerVerified.Core;
+using ManagerVerified.Verification;
 using ManagerVerified.Seam;
 using Microsoft.Extensions.ObjectPool;
 
@@ -68,8 +69,8 @@ public class SingleThreadBenchmarks
     [Benchmark(Description = "ours, core without the public wrapper: TryStore+TryFree")]
     public bool StoreFreeCore()
     {
-        _core.TryStore(_message, out MessageToken t, out _);
-        return _core.TryFree(t, out _);
+        _core.Store(_message, out MessageToken t);
+        return _core.Free(t, wait: false) == MemoryError.None;
     }
 
     [Benchmark(Description = "ReaderWriterLockSlim read enter+exit")]

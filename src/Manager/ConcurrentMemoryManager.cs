@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using ManagerVerified.Core;
+using ManagerVerified.Verification;
 using ManagerVerified.Diagnostics;
 using ManagerVerified.Seam;
 
@@ -46,19 +47,31 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     /// <param name="options">Name (for metrics), memory class, diagnostic mode.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1 or above <see cref="MaxCapacity"/>.</exception>
     public ConcurrentMemoryManager(int capacity, ConcurrentMemoryManagerOptions options)
+        : this(CreateCore(capacity, options), options)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, MaxCapacity);
-        _core = new SlotManager<TPayload, ProductionSeam>(
-            capacity, options.MemoryClass, default, HeadLayout.ForCapacity(capacity), startTag: 0, startGeneration: SlotWord.FirstGeneration);
+    }
+
+    /// <summary>Wraps a core built elsewhere: the tests' narrow tags and chosen start generations
+    /// (<see cref="Verification.VerificationManagers"/>) behind the same public surface.</summary>
+    internal ConcurrentMemoryManager(SlotManager<TPayload, ProductionSeam> core, ConcurrentMemoryManagerOptions options)
+    {
+        _core = core;
         Name = options.Name ?? string.Empty;
         _tag = new KeyValuePair<string, object?>(ManagerMetrics.ManagerTag, Name);
-        _diagnostics = options.DiagnosticMode ? new DiagnosticTracker(capacity) : null;
+        _diagnostics = options.DiagnosticMode ? new DiagnosticTracker(core.Capacity) : null;
         if (options.Name is not null)
         {
             ManagerMetrics.Register(this);
         }
+    }
+
+    private static SlotManager<TPayload, ProductionSeam> CreateCore(int capacity, ConcurrentMemoryManagerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, MaxCapacity);
+        return new SlotManager<TPayload, ProductionSeam>(
+            capacity, options.MemoryClass, default, HeadLayout.ForCapacity(capacity), startTag: 0, startGeneration: SlotWord.FirstGeneration);
     }
 
     /// <summary>The name given in <see cref="ConcurrentMemoryManagerOptions.Name"/> (empty when none).</summary>
@@ -99,7 +112,8 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     /// <inheritdoc />
     public bool TryStore(Message<TPayload> message, out MessageToken token, out MemoryError error)
     {
-        if (_core.TryStore(message, out token, out error))
+        error = _core.Store(message, out token);
+        if (error == MemoryError.None)
         {
             if (ManagerMetrics.Stores.Enabled || _diagnostics is not null)
             {
@@ -114,85 +128,85 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     }
 
     /// <inheritdoc />
-    public ReadGuard<TPayload> Read(MessageToken token) =>
-        _diagnostics is null ? _core.Read(token) : Explained(token, static (core, t) => core.Read(t));
+    public ReadGuard<TPayload> Read(MessageToken token)
+    {
+        MemoryError error = _core.Read(token, wait: true, out ReadGuard<TPayload> guard);
+        return error == MemoryError.None ? guard : throw Failure(token, error);
+    }
 
     /// <inheritdoc />
     public bool TryRead(MessageToken token, out ReadGuard<TPayload> guard, out MemoryError error) =>
-        Reported(token, _core.TryRead(token, out guard, out error), error);
+        Succeeded(token, error = _core.Read(token, wait: false, out guard));
 
     /// <inheritdoc />
-    public WriteGuard<TPayload> Write(MessageToken token) =>
-        _diagnostics is null ? _core.Write(token) : Explained(token, static (core, t) => core.Write(t));
+    public WriteGuard<TPayload> Write(MessageToken token)
+    {
+        MemoryError error = _core.Write(token, wait: true, out WriteGuard<TPayload> guard);
+        return error == MemoryError.None ? guard : throw Failure(token, error);
+    }
 
     /// <inheritdoc />
     public bool TryWrite(MessageToken token, out WriteGuard<TPayload> guard, out MemoryError error) =>
-        Reported(token, _core.TryWrite(token, out guard, out error), error);
+        Succeeded(token, error = _core.Write(token, wait: false, out guard));
 
     /// <inheritdoc />
-    public HeaderGuard PeekHeader(MessageToken token) =>
-        _diagnostics is null ? _core.PeekHeader(token) : Explained(token, static (core, t) => core.PeekHeader(t));
+    public HeaderGuard PeekHeader(MessageToken token)
+    {
+        MemoryError error = _core.PeekHeader(token, wait: true, out HeaderGuard guard);
+        return error == MemoryError.None ? guard : throw Failure(token, error);
+    }
 
     /// <inheritdoc />
     public bool TryPeekHeader(MessageToken token, out HeaderGuard guard, out MemoryError error) =>
-        Reported(token, _core.TryPeekHeader(token, out guard, out error), error);
+        Succeeded(token, error = _core.PeekHeader(token, wait: false, out guard));
 
     /// <inheritdoc />
     public bool TryCopyHeader(MessageToken token, out MessageHeader header, out MemoryError error) =>
-        Reported(token, _core.TryCopyHeader(token, out header, out error), error);
-
-    /// <summary>Diagnostic mode's blocking borrow: the core's exception, rethrown with where the token was freed.</summary>
-    private TGuard Explained<TGuard>(MessageToken token, Func<SlotManager<TPayload, ProductionSeam>, MessageToken, TGuard> borrow)
-        where TGuard : allows ref struct
-    {
-        try
-        {
-            return borrow(_core, token);
-        }
-        catch (MemoryManagerException e)
-        {
-            throw Explain(token, e.Error);
-        }
-    }
-
-    /// <summary>A Try-borrow's result, reported to diagnostic mode when it failed.</summary>
-    private bool Reported(MessageToken token, bool ok, MemoryError error)
-    {
-        if (!ok && _diagnostics is not null)
-        {
-            Explain(token, error);
-        }
-
-        return ok;
-    }
+        Succeeded(token, error = _core.CopyHeader(token, out header));
 
     /// <inheritdoc />
     public void Free(MessageToken token)
     {
-        if (!TryFreeCore(token, wait: true, out MemoryError error))
+        MemoryError error = FreeCore(token, wait: true);
+        if (error != MemoryError.None)
         {
-            throw _diagnostics is null ? new MemoryManagerException(error) : Explain(token, error);
+            throw Failure(token, error);
         }
     }
 
     /// <inheritdoc />
     public bool TryFree(MessageToken token, out MemoryError error) =>
-        Reported(token, TryFreeCore(token, wait: false, out error), error);
+        Succeeded(token, error = FreeCore(token, wait: false));
 
-    private bool TryFreeCore(MessageToken token, bool wait, out MemoryError error)
+    /// <summary>A blocking member's failure: the exception to throw, explained in diagnostic mode.</summary>
+    private MemoryManagerException Failure(MessageToken token, MemoryError error) =>
+        _diagnostics is null ? new MemoryManagerException(error) : Explain(token, error);
+
+    /// <summary>A Try member's result: true on None; a failure is reported to diagnostic mode.</summary>
+    private bool Succeeded(MessageToken token, MemoryError error)
     {
-        error = _core.FreeCore(token, wait);
-        if (error != MemoryError.None)
+        if (error == MemoryError.None)
         {
-            return false;
+            return true;
         }
 
-        if (ManagerMetrics.Frees.Enabled || _diagnostics is not null)
+        if (_diagnostics is not null)
+        {
+            Explain(token, error);
+        }
+
+        return false;
+    }
+
+    private MemoryError FreeCore(MessageToken token, bool wait)
+    {
+        MemoryError error = _core.Free(token, wait);
+        if (error == MemoryError.None && (ManagerMetrics.Frees.Enabled || _diagnostics is not null))
         {
             OnFreed(token);
         }
 
-        return true;
+        return error;
     }
 
     /// <summary>The tokens stored and not yet freed, each with the stack of its Store (diagnostic mode only).</summary>

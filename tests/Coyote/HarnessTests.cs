@@ -43,7 +43,7 @@ public sealed class HarnessTests(ITestOutputHelper output) : CoyoteTestBase(outp
             {
                 if (task == 0)
                 {
-                    _ = run.Api.Write(token); // leaked: never disposed
+                    _ = run.Manager.Write(token, wait: true, out _); // leaked: never disposed
                 }
                 else
                 {

@@ -1,4 +1,5 @@
 using ManagerVerified.Core;
+using ManagerVerified.Verification;
 using ManagerVerified.Seam;
 
 namespace ManagerVerified.Tests.Unit;
@@ -43,7 +44,7 @@ public sealed class BoundaryTests
     {
         // One slot two generations before its maximum: MaxGeneration - 1 and MaxGeneration are both
         // issued; only the free of the last one retires the slot.
-        var manager = VerificationManagers.Create<long, ProductionSeam>(1, default, startGeneration: SlotWord.MaxGeneration - 1);
+        var manager = VerificationManagers.Public(VerificationManagers.Create<long, ProductionSeam>(1, default, startGeneration: SlotWord.MaxGeneration - 1));
         manager.Free(manager.Store(TestMessages.Of(1)));
         MessageToken last = manager.Store(TestMessages.Of(2));
         Assert.Equal(SlotWord.MaxGeneration, last.Generation);
@@ -52,7 +53,7 @@ public sealed class BoundaryTests
         Assert.False(manager.TryStore(TestMessages.Of(3), out _, out MemoryError error));
         Assert.Equal(MemoryError.NoFreeSlots, error);
         Assert.Equal(0, manager.Available);
-        QuiescentSnapshot snapshot = manager.SnapshotQuiescent();
+        QuiescentSnapshot snapshot = manager.Core.SnapshotQuiescent();
         Assert.Equal(SlotWord.Pack(SlotWord.MaxGeneration, live: false, retired: true, writer: false, readers: 0).Value, snapshot.Words[0].Value);
         Assert.Empty(snapshot.FreeList);
     }
@@ -98,10 +99,10 @@ public sealed class BoundaryTests
     [Fact]
     public void QuiescentWalk_EmptyList_IsNotTooLong()
     {
-        var manager = VerificationManagers.Create<long, ProductionSeam>(2, default);
+        var manager = VerificationManagers.Public(VerificationManagers.Create<long, ProductionSeam>(2, default));
         manager.Store(TestMessages.Of(1));
         manager.Store(TestMessages.Of(2));
-        QuiescentSnapshot snapshot = manager.SnapshotQuiescent();
+        QuiescentSnapshot snapshot = manager.Core.SnapshotQuiescent();
         Assert.Empty(snapshot.FreeList);
         Assert.False(snapshot.FreeListTooLong);
     }
@@ -111,9 +112,9 @@ public sealed class BoundaryTests
     {
         // A corrupted link (the last slot pointing back to the first) must not hang the monitors'
         // walk: it stops after Capacity entries and says the list is too long.
-        var manager = VerificationManagers.Create<long, ProductionSeam>(3, default);
-        manager.Links[2] = 1; // encoded: slot 0
-        QuiescentSnapshot snapshot = manager.SnapshotQuiescent();
+        var manager = VerificationManagers.Public(VerificationManagers.Create<long, ProductionSeam>(3, default));
+        manager.Core.Links[2] = 1; // encoded: slot 0
+        QuiescentSnapshot snapshot = manager.Core.SnapshotQuiescent();
         Assert.True(snapshot.FreeListTooLong);
         Assert.Equal([0, 1, 2], snapshot.FreeList);
     }

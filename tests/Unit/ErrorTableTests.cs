@@ -1,4 +1,5 @@
 using ManagerVerified.Core;
+using ManagerVerified.Verification;
 
 namespace ManagerVerified.Tests.Unit;
 

@@ -1,4 +1,5 @@
 using ManagerVerified.Core;
+using ManagerVerified.Verification;
 using ManagerVerified.Seam;
 
 namespace ManagerVerified.Tests.Unit;
@@ -15,14 +16,14 @@ public sealed class GenerationTests
     {
         const int capacity = 3;
         ulong start = tagBits is int b ? (1UL << b) - 1 : HeadLayout.ForCapacity(capacity).TagMask - 2;
-        SlotManager<long, ProductionSeam> wrapped = tagBits is int bits
+        ConcurrentMemoryManager<long> wrapped = VerificationManagers.Public(tagBits is int bits
             ? VerificationManagers.CreateNarrowTag<long, ProductionSeam>(capacity, default, bits, start)
-            : VerificationManagers.Create<long, ProductionSeam>(capacity, default, start);
+            : VerificationManagers.Create<long, ProductionSeam>(capacity, default, start));
         var reference = new ConcurrentMemoryManager<long>(capacity);
 
         var wrappedTokens = new List<MessageToken>();
         var referenceTokens = new List<MessageToken>();
-        ulong firstTag = wrapped.Layout.Tag(wrapped.SnapshotQuiescent().Head);
+        ulong firstTag = wrapped.Core.Layout.Tag(wrapped.Core.SnapshotQuiescent().Head);
         for (int i = 0; i < 40; i++)
         {
             if (i % 3 == 2 && wrappedTokens.Count > 0)
@@ -49,14 +50,14 @@ public sealed class GenerationTests
         }
 
         // The tag really went through its maximum and back past zero.
-        ulong lastTag = wrapped.Layout.Tag(wrapped.SnapshotQuiescent().Head);
+        ulong lastTag = wrapped.Core.Layout.Tag(wrapped.Core.SnapshotQuiescent().Head);
         Assert.True(lastTag < firstTag, $"tag went from {firstTag} to {lastTag}: no wrap");
     }
 
     [Fact]
     public void Generation_Exhausted_SlotRetiredNotReused()
     {
-        var manager = VerificationManagers.Create<long, ProductionSeam>(2, default, startGeneration: SlotWord.MaxGeneration);
+        var manager = VerificationManagers.Public(VerificationManagers.Create<long, ProductionSeam>(2, default, startGeneration: SlotWord.MaxGeneration));
         MessageToken last = manager.Store(TestMessages.Of(1));
         Assert.Equal(SlotWord.MaxGeneration, last.Generation);
         manager.Free(last);
@@ -71,7 +72,7 @@ public sealed class GenerationTests
         Assert.NotEqual(last.Index, other.Index);
         Assert.False(manager.TryStore(TestMessages.Of(3), out _, out error));
         Assert.Equal(MemoryError.NoFreeSlots, error);
-        QuiescentSnapshot snapshot = manager.SnapshotQuiescent();
+        QuiescentSnapshot snapshot = manager.Core.SnapshotQuiescent();
         Assert.Equal(1, snapshot.RetiredCount);
     }
 

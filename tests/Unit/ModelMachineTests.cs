@@ -3,6 +3,7 @@ using FsCheck.Experimental;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using ManagerVerified.Core;
+using ManagerVerified.Verification;
 using ManagerVerified.Seam;
 using ManagerVerified.Harness.Checking;
 using ManagerVerified.Spec.Checking;
@@ -19,7 +20,7 @@ namespace ManagerVerified.Tests.Unit;
 public sealed class ModelMachineTests
 {
     [Property(MaxTest = 400)]
-    public Property Manager_AgreesWithTheSpecification() => new ManagerMachine(PlantedBug.None).ToProperty();
+    public Property Manager_AgreesWithTheSpecification() => new ManagerMachine().ToProperty();
 
     /// <summary>The system under test plus the tokens it has handed out.</summary>
     internal sealed class Actual(IMemoryManager<long> manager, string description)
@@ -63,13 +64,13 @@ public sealed class ModelMachineTests
         public override string ToString() => $"{_description} available={Spec.Available} issued={Issued.Count} expect={Expected}";
     }
 
-    private sealed class ManagerMachine(PlantedBug bug) : Machine<Actual, Model>(50)
+    private sealed class ManagerMachine() : Machine<Actual, Model>(50)
     {
         public override Arbitrary<Setup<Actual, Model>> Setup =>
             (from capacity in Gen.Choose(1, 8)
              from tagBits in Gen.Elements<int?>(null, 0, 1, 2, 3, 4)
              from nearWrap in Gen.Elements(false, true)
-             select (Setup<Actual, Model>)new ManagerSetup(capacity, tagBits, nearWrap, bug)).ToArbitrary();
+             select (Setup<Actual, Model>)new ManagerSetup(capacity, tagBits, nearWrap)).ToArbitrary();
 
         public override Gen<Operation<Actual, Model>> Next(Model model)
         {
@@ -87,27 +88,18 @@ public sealed class ModelMachineTests
         }
     }
 
-    private sealed class ManagerSetup(int capacity, int? tagBits, bool nearWrap, PlantedBug bug) : Setup<Actual, Model>
+    private sealed class ManagerSetup(int capacity, int? tagBits, bool nearWrap) : Setup<Actual, Model>
     {
         private string Description => $"capacity={capacity} tag={(tagBits is int b ? $"{b}b" : "full")}{(nearWrap ? " near-wrap" : string.Empty)}";
 
         public override Actual Actual()
         {
             ulong startTag = tagBits is int b ? (nearWrap ? (1UL << b) - 1 : 0) : (nearWrap ? HeadLayout.ForCapacity(capacity).TagMask - 1 : 0);
-            if (bug != PlantedBug.None)
-            {
-                var context = new VerificationContext(ThreadScheduler.Instance, new RecordingViolationSink(), capacity, bug, MonitorSet.None);
-                return new Actual(Build(new CheckedSeam(context), startTag), Description + " bug=" + bug);
-            }
-
-            return new Actual(Build(default(ProductionSeam), startTag), Description);
+            SlotManager<long, ProductionSeam> core = tagBits is int bits
+                ? VerificationManagers.CreateNarrowTag<long, ProductionSeam>(capacity, default, bits, startTag)
+                : VerificationManagers.Create<long, ProductionSeam>(capacity, default, startTag);
+            return new Actual(VerificationManagers.Public(core), Description);
         }
-
-        private SlotManager<long, TSeam> Build<TSeam>(TSeam seam, ulong startTag)
-            where TSeam : struct, IConcurrencySeam =>
-            tagBits is int bits
-                ? VerificationManagers.CreateNarrowTag<long, TSeam>(capacity, seam, bits, startTag)
-                : VerificationManagers.Create<long, TSeam>(capacity, seam, startTag);
 
         public override Model Model() => new(capacity, Description);
     }

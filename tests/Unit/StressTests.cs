@@ -1,4 +1,6 @@
+using ManagerVerified.Seam;
 using ManagerVerified.Core;
+using ManagerVerified.Verification;
 using ManagerVerified.Harness.Checking;
 using ManagerVerified.Spec.Checking;
 using ManagerVerified.Spec.Monitors;
@@ -28,11 +30,11 @@ public sealed class StressTests
     }
 
     [Fact]
-    public void Stress_ProductionManager_HoldsObservableInvariants()
+    public void Stress_ProductionSeam_HoldsObservableInvariants()
     {
         var manager = new ConcurrentMemoryManager<CheckedPayload>(Capacity);
         var sink = new RecordingViolationSink();
-        RunWorkload(manager, context: null, sink);
+        RunWorkload(manager.Core, context: null, sink);
         Assert.Empty(sink.Violations);
     }
 
@@ -41,7 +43,8 @@ public sealed class StressTests
     /// writes new versions, frees them; readers race on tokens shared between threads; freed tokens are
     /// reused as stale probes. Failures go to <paramref name="sink"/>.
     /// </summary>
-    private static void RunWorkload(IMemoryManager<CheckedPayload> manager, VerificationContext? context, RecordingViolationSink sink)
+    private static void RunWorkload<TSeam>(SlotManager<CheckedPayload, TSeam> manager, VerificationContext? context, RecordingViolationSink sink)
+        where TSeam : struct, IConcurrencySeam
     {
         var shared = new ulong[Threads];
         var owners = new System.Collections.Concurrent.ConcurrentDictionary<MessageToken, long>();
@@ -83,7 +86,8 @@ public sealed class StressTests
                     for (int round = 0; round < Rounds; round++)
                     {
                         long owner = Interlocked.Increment(ref nextOwner);
-                        if (!manager.TryStore(CheckedPayload.Create(owner, 0), out MessageToken token, out MemoryError error))
+                        MemoryError error = manager.Store(CheckedPayload.Create(owner, 0), out MessageToken token);
+                        if (error != MemoryError.None)
                         {
                             Check(error == MemoryError.NoFreeSlots, SpecProperty.StoreCompleteness, $"TryStore failed with {error}");
                         }
@@ -93,16 +97,26 @@ public sealed class StressTests
                             Check(liveTokens.TryAdd(token, id), SpecProperty.NoDoubleAllocation, $"{token} handed out twice while live");
                             Volatile.Write(ref shared[id], token.RawValue);
 
-                            using (ReadGuard<CheckedPayload> g = manager.Read(token))
+                            Check(manager.Read(token, wait: true, out ReadGuard<CheckedPayload> g) == MemoryError.None, SpecProperty.StaleToken, $"read of live {token} refused");
+                            try
                             {
                                 Observe(token, g.Value);
                                 Check(g.Value.Payload.Owner == owner, SpecProperty.StaleToken, $"read back owner {g.Value.Payload.Owner}, stored {owner}");
                             }
+                            finally
+                            {
+                                g.Dispose();
+                            }
 
-                            using (WriteGuard<CheckedPayload> w = manager.Write(token))
+                            Check(manager.Write(token, wait: true, out WriteGuard<CheckedPayload> w) == MemoryError.None, SpecProperty.StaleToken, $"write of live {token} refused");
+                            try
                             {
                                 Observe(token, w.Value);
                                 w.Value = CheckedPayload.Create(owner, w.Value.Payload.Version + 1);
+                            }
+                            finally
+                            {
+                                w.Dispose();
                             }
                         }
 
@@ -110,11 +124,16 @@ public sealed class StressTests
                         var other = MessageToken.FromRawValue(Volatile.Read(ref shared[random.Next(Threads)]));
                         if (other != default)
                         {
-                            if (manager.TryRead(other, out ReadGuard<CheckedPayload> r, out MemoryError readError))
+                            MemoryError readError = manager.Read(other, wait: false, out ReadGuard<CheckedPayload> r);
+                            if (readError == MemoryError.None)
                             {
-                                using (r)
+                                try
                                 {
                                     Observe(other, r.Value);
+                                }
+                                finally
+                                {
+                                    r.Dispose();
                                 }
                             }
                             else
@@ -127,15 +146,16 @@ public sealed class StressTests
                         if (stale.Count > 0)
                         {
                             MessageToken old = stale[random.Next(stale.Count)];
-                            Check(!manager.TryRead(old, out ReadGuard<CheckedPayload> s, out MemoryError staleError) && staleError == MemoryError.StaleToken, SpecProperty.StaleToken, $"stale {old} read returned {staleError}");
-                            s.Dispose();
-                            Check(!manager.TryFree(old, out MemoryError freeError) && freeError == MemoryError.NotAllocated, SpecProperty.StaleToken, $"stale {old} free returned {freeError}");
+                            MemoryError staleError = manager.Read(old, wait: false, out _);
+                            Check(staleError == MemoryError.StaleToken, SpecProperty.StaleToken, $"stale {old} read returned {staleError}");
+                            MemoryError freeError = manager.Free(old, wait: false);
+                            Check(freeError == MemoryError.NotAllocated, SpecProperty.StaleToken, $"stale {old} free returned {freeError}");
                         }
 
                         if (error == MemoryError.None)
                         {
                             Check(liveTokens.TryRemove(token, out _), SpecProperty.NoDoubleAllocation, $"{token} vanished from the live set");
-                            manager.Free(token);
+                            Check(manager.Free(token, wait: true) == MemoryError.None, SpecProperty.StaleToken, $"free of live {token} refused");
                             context?.TokenOperation(OperationKind.Free, token, false, MemoryError.None);
                             if (stale.Count < 64)
                             {

@@ -1,5 +1,6 @@
 using ManagerVerified.Harness.Scenarios;
 using ManagerVerified.Core;
+using ManagerVerified.Verification;
 
 namespace ManagerVerified.Harness.Checking;
 

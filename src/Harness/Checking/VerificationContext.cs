@@ -1,4 +1,5 @@
 using ManagerVerified.Core;
+using ManagerVerified.Verification;
 using ManagerVerified.Spec.Monitors;
 using ManagerVerified.Spec.Races;
 

@@ -31,7 +31,7 @@ public abstract class Scenario
         var run = new ScenarioRun(parameters, context, checkLinearizability ? new HistoryRecorder() : null);
         await ExecuteAsync(run).ConfigureAwait(false);
         run.CheckQuiescent();
-        if (run.Recorder is not null)
+        if (run.Recorder.IsOn)
         {
             History history = run.Recorder.Snapshot();
             var initial = new SpecState(parameters.Capacity, parameters.StartGeneration);

@@ -1,4 +1,5 @@
 using ManagerVerified.Core;
+using ManagerVerified.Verification;
 using ManagerVerified.Harness.Checking;
 using ManagerVerified.Spec.Checking;
 

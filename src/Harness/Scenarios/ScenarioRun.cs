@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ManagerVerified.Core;
+using ManagerVerified.Verification;
 using ManagerVerified.Harness.Checking;
 using ManagerVerified.Spec.Checking;
 using ManagerVerified.Spec.Linearizability;
@@ -21,12 +22,12 @@ public sealed class ScenarioRun
     {
         Parameters = parameters;
         Context = context;
-        Recorder = recorder;
+        Recorder = recorder ?? HistoryRecorder.Off;
         Manager = CheckedManagers.Create(parameters, context);
     }
 
-    /// <summary>Records the run's history for the linearizability checker, when enabled.</summary>
-    public HistoryRecorder? Recorder { get; }
+    /// <summary>Records the run's history for the linearizability checker (<see cref="HistoryRecorder.Off"/> when disabled).</summary>
+    public HistoryRecorder Recorder { get; }
 
     /// <summary>The run's parameters.</summary>
     public ScenarioParameters Parameters { get; }
@@ -34,9 +35,7 @@ public sealed class ScenarioRun
     /// <summary>The run's context (scheduler, monitors, planted bug).</summary>
     public VerificationContext Context { get; }
 
-    /// <summary>The manager under test, as its public interface.</summary>
-    public IMemoryManager<CheckedPayload> Api => Manager;
-
+    /// <summary>The manager under test: the core on the checked seam, whose operations return their error.</summary>
     internal SlotManager<CheckedPayload, CheckedSeam> Manager { get; }
 
     /// <summary>Runs <paramref name="body"/> as <see cref="ScenarioParameters.Tasks"/> concurrent tasks and waits for all.
@@ -67,33 +66,14 @@ public sealed class ScenarioRun
         return Task.WhenAll(tasks); // a Task[]: the params-span overload is not rewritten by Coyote 1.7.11
     }
 
-    /// <summary>Stores a fresh whole message; returns the error (None on success).</summary>
+    /// <summary>Stores a fresh whole message; returns the error (None on success). Store never waits,
+    /// so Store and TryStore differ only in how the public surface reports a failure.</summary>
     public MemoryError Store(bool tryOnly, out MessageToken token)
     {
         long owner = Interlocked.Increment(ref _nextOwner);
-        Message<CheckedPayload> message = CheckedPayload.Create(owner, 0);
-        Context.BeginOperation(tryOnly ? "TryStore" : "Store");
-        int step = Recorder?.Begin(StepKind.Store, tryOnly, default, owner) ?? -1;
-        MemoryError error;
-        if (tryOnly)
-        {
-            Manager.TryStore(message, out token, out error);
-        }
-        else
-        {
-            try
-            {
-                token = Manager.Store(message);
-                error = MemoryError.None;
-            }
-            catch (MemoryManagerException e)
-            {
-                token = default;
-                error = e.Error;
-            }
-        }
-
-        Recorder?.End(step, error, token);
+        int step = Begin(tryOnly ? "TryStore" : "Store", StepKind.Store, tryOnly, default, owner);
+        MemoryError error = Manager.Store(CheckedPayload.Create(owner, 0), out token);
+        Recorder.End(step, error, token);
         if (error == MemoryError.None)
         {
             _owners[token] = owner;
@@ -127,108 +107,61 @@ public sealed class ScenarioRun
     public MemoryError Read(MessageToken token, bool tryOnly, bool headerOnly = false)
     {
         bool freed = WasFreed(token);
-        MemoryError error;
-        if (headerOnly)
-        {
-            error = PeekCore(token, tryOnly);
-        }
-        else
-        {
-            error = ReadCore(token, tryOnly);
-        }
-
+        MemoryError error = headerOnly ? PeekCore(token, tryOnly) : ReadCore(token, tryOnly);
         Context.TokenOperation(headerOnly ? OperationKind.PeekHeader : OperationKind.Read, token, freed, error);
         return error;
     }
 
     private MemoryError ReadCore(MessageToken token, bool tryOnly)
     {
-        Context.BeginOperation($"{(tryOnly ? "TryRead" : "Read")} {token}");
-        int step = Recorder?.Begin(StepKind.AcquireRead, tryOnly, token) ?? -1;
-        ReadGuard<CheckedPayload> guard;
-        if (tryOnly)
+        int step = Begin($"{(tryOnly ? "TryRead" : "Read")} {token}", StepKind.AcquireRead, tryOnly, token);
+        MemoryError error = Manager.Read(token, wait: !tryOnly, out ReadGuard<CheckedPayload> guard);
+        if (error == MemoryError.None)
         {
-            if (!Manager.TryRead(token, out guard, out MemoryError error))
-            {
-                Recorder?.End(step, error);
-                return error;
-            }
-        }
-        else
-        {
-            try
-            {
-                guard = Manager.Read(token);
-            }
-            catch (MemoryManagerException e)
-            {
-                Recorder?.End(step, e.Error);
-                return e.Error;
-            }
+            Context.UserAccess(AccessKind.PlainRead, token.Index);
+            Recorder.End(step, error, owner: guard.Value.Payload.Owner, version: guard.Value.Payload.Version);
+            Context.MessageObserved(token, OwnerOf(token), guard.Value);
+            int release = Recorder.Begin(StepKind.ReleaseRead, false, token);
+            guard.Dispose();
+            Recorder.End(release, MemoryError.None);
+            return error;
         }
 
-        Context.UserAccess(AccessKind.PlainRead, token.Index);
-        Recorder?.End(step, MemoryError.None, owner: guard.Value.Payload.Owner, version: guard.Value.Payload.Version);
-        Context.MessageObserved(token, OwnerOf(token), guard.Value);
-        Release(ref guard, token);
-        return MemoryError.None;
-    }
-
-    private void Release(ref ReadGuard<CheckedPayload> guard, MessageToken token)
-    {
-        int step = Recorder?.Begin(StepKind.ReleaseRead, false, token) ?? -1;
-        guard.Dispose();
-        Recorder?.End(step, MemoryError.None);
+        Recorder.End(step, error);
+        return error;
     }
 
     private MemoryError PeekCore(MessageToken token, bool tryOnly)
     {
-        Context.BeginOperation($"{(tryOnly ? "TryPeekHeader" : "PeekHeader")} {token}");
-        int step = Recorder?.Begin(StepKind.AcquireRead, tryOnly, token) ?? -1;
-        HeaderGuard guard;
-        if (tryOnly)
+        int step = Begin($"{(tryOnly ? "TryPeekHeader" : "PeekHeader")} {token}", StepKind.AcquireRead, tryOnly, token);
+        MemoryError error = Manager.PeekHeader(token, wait: !tryOnly, out HeaderGuard guard);
+        if (error == MemoryError.None)
         {
-            if (!Manager.TryPeekHeader(token, out guard, out MemoryError error))
-            {
-                Recorder?.End(step, error);
-                return error;
-            }
-        }
-        else
-        {
-            try
-            {
-                guard = Manager.PeekHeader(token);
-            }
-            catch (MemoryManagerException e)
-            {
-                Recorder?.End(step, e.Error);
-                return e.Error;
-            }
+            Context.UserAccess(AccessKind.PlainRead, token.Index);
+            long owner = (long)guard.Value.TraceId;
+            long version = (long)guard.Value.Sequence;
+            Recorder.End(step, error, owner: owner, version: version);
+
+            // The header names its owner; handing it to the monitors as a whole message lets the
+            // stale-token monitor see a header of someone else's message.
+            Context.MessageObserved(token, OwnerOf(token), CheckedPayload.Create(owner, version));
+            int release = Recorder.Begin(StepKind.ReleaseRead, false, token);
+            guard.Dispose();
+            Recorder.End(release, MemoryError.None);
+            return error;
         }
 
-        Context.UserAccess(AccessKind.PlainRead, token.Index);
-        long owner = (long)guard.Value.TraceId;
-        long version = (long)guard.Value.Sequence;
-        Recorder?.End(step, MemoryError.None, owner: owner, version: version);
-
-        // The header names its owner; handing it to the monitors as a whole message lets the
-        // stale-token monitor see a header of someone else's message.
-        Context.MessageObserved(token, OwnerOf(token), CheckedPayload.Create(owner, version));
-        int release = Recorder?.Begin(StepKind.ReleaseRead, false, token) ?? -1;
-        guard.Dispose();
-        Recorder?.End(release, MemoryError.None);
-        return MemoryError.None;
+        Recorder.End(step, error);
+        return error;
     }
 
     /// <summary>Copies the header without a lock (TryCopyHeader) and checks what it saw.</summary>
     public MemoryError CopyHeader(MessageToken token)
     {
         bool freed = WasFreed(token);
-        Context.BeginOperation($"TryCopyHeader {token}");
-        int step = Recorder?.Begin(StepKind.CopyHeader, true, token) ?? -1;
-        Manager.TryCopyHeader(token, out MessageHeader header, out MemoryError error);
-        Recorder?.End(step, error, owner: (long)header.TraceId, version: (long)header.Sequence);
+        int step = Begin($"TryCopyHeader {token}", StepKind.CopyHeader, true, token);
+        MemoryError error = Manager.CopyHeader(token, out MessageHeader header);
+        Recorder.End(step, error, owner: (long)header.TraceId, version: (long)header.Sequence);
         if (error == MemoryError.None)
         {
             Context.UsesOptimisticCopy(token.Index);
@@ -251,33 +184,17 @@ public sealed class ScenarioRun
 
     private MemoryError WriteCore(MessageToken token, bool tryOnly)
     {
-        Context.BeginOperation($"{(tryOnly ? "TryWrite" : "Write")} {token}");
-        int step = Recorder?.Begin(StepKind.AcquireWrite, tryOnly, token) ?? -1;
-        WriteGuard<CheckedPayload> guard;
-        if (tryOnly)
+        int step = Begin($"{(tryOnly ? "TryWrite" : "Write")} {token}", StepKind.AcquireWrite, tryOnly, token);
+        MemoryError error = Manager.Write(token, wait: !tryOnly, out WriteGuard<CheckedPayload> guard);
+        if (error != MemoryError.None)
         {
-            if (!Manager.TryWrite(token, out guard, out MemoryError error))
-            {
-                Recorder?.End(step, error);
-                return error;
-            }
-        }
-        else
-        {
-            try
-            {
-                guard = Manager.Write(token);
-            }
-            catch (MemoryManagerException e)
-            {
-                Recorder?.End(step, e.Error);
-                return e.Error;
-            }
+            Recorder.End(step, error);
+            return error;
         }
 
         ref Message<CheckedPayload> message = ref guard.Value;
         Context.UserAccess(AccessKind.PlainRead, token.Index);
-        Recorder?.End(step, MemoryError.None, owner: message.Payload.Owner, version: message.Payload.Version);
+        Recorder.End(step, MemoryError.None, owner: message.Payload.Owner, version: message.Payload.Version);
         Context.MessageObserved(token, OwnerOf(token), message);
         long owner = message.Payload.Owner;
         long version = message.Payload.Version + 1;
@@ -287,9 +204,9 @@ public sealed class ScenarioRun
         Context.UserAccess(AccessKind.PlainWrite, token.Index);
         message.Header.PayloadSizeBytes = CheckedPayload.HeaderCheck(owner, version);
         message.Payload = new CheckedPayload(owner, version, CheckedPayload.Checksum(owner, version));
-        int release = Recorder?.Begin(StepKind.ReleaseWrite, false, token, version: version) ?? -1;
+        int release = Recorder.Begin(StepKind.ReleaseWrite, false, token, version: version);
         guard.Dispose();
-        Recorder?.End(release, MemoryError.None);
+        Recorder.End(release, MemoryError.None);
         return MemoryError.None;
     }
 
@@ -297,33 +214,22 @@ public sealed class ScenarioRun
     public MemoryError Free(MessageToken token, bool tryOnly)
     {
         bool freed = WasFreed(token);
-        Context.BeginOperation($"{(tryOnly ? "TryFree" : "Free")} {token}");
-        int acquire = Recorder?.Begin(StepKind.FreeAcquire, tryOnly, token) ?? -1;
-        int invalidate = Recorder?.Begin(StepKind.FreeInvalidate, tryOnly, token) ?? -1;
-        int recycle = Recorder?.Begin(StepKind.FreeRecycle, tryOnly, token) ?? -1;
-        MemoryError error;
-        if (tryOnly)
-        {
-            Manager.TryFree(token, out error);
-        }
-        else
-        {
-            try
-            {
-                Manager.Free(token);
-                error = MemoryError.None;
-            }
-            catch (MemoryManagerException e)
-            {
-                error = e.Error;
-            }
-        }
-
-        Recorder?.End(recycle, error);
-        Recorder?.End(invalidate, error);
-        Recorder?.End(acquire, error);
+        int acquire = Begin($"{(tryOnly ? "TryFree" : "Free")} {token}", StepKind.FreeAcquire, tryOnly, token);
+        int invalidate = Recorder.Begin(StepKind.FreeInvalidate, tryOnly, token);
+        int recycle = Recorder.Begin(StepKind.FreeRecycle, tryOnly, token);
+        MemoryError error = Manager.Free(token, wait: !tryOnly);
+        Recorder.End(recycle, error);
+        Recorder.End(invalidate, error);
+        Recorder.End(acquire, error);
         Context.TokenOperation(OperationKind.Free, token, freed, error);
         return error;
+    }
+
+    /// <summary>Names the operation for race reports and opens its first history step.</summary>
+    private int Begin(string operation, StepKind kind, bool tryOnly, MessageToken token, long owner = 0)
+    {
+        Context.BeginOperation(operation);
+        return Recorder.Begin(kind, tryOnly, token, owner);
     }
 
     /// <summary>Reports a scenario-level violation.</summary>

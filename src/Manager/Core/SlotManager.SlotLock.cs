@@ -202,7 +202,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
     /// <remarks>Linearization point of a successful copy: the first slot-word load (the header did not
     /// change between it and the re-check).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal MemoryError TryCopyHeaderCore(MessageToken token, out MessageHeader header)
+    internal MemoryError CopyHeader(MessageToken token, out MessageHeader header)
     {
         int index = token.Index;
         header = default;

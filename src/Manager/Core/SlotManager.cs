@@ -14,7 +14,7 @@ namespace ManagerVerified.Core;
 /// The available count (<see cref="Available"/>) is decremented after a successful pop and incremented
 /// before a push; see docs/invariants.md (I4) for why that order keeps it within [0, Capacity].
 /// </remarks>
-internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPayload>, ISlotLockOwner
+internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     where TSeam : struct, IConcurrencySeam
 {
     private TaggedFreeList<TSeam> _freeList;
@@ -42,39 +42,30 @@ internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPay
         _available.Value = capacity;
     }
 
-    /// <inheritdoc />
-    public int Capacity => _words.Length;
+    /// <summary>The number of slots.</summary>
+    internal int Capacity => _words.Length;
 
-    /// <inheritdoc />
-    public int Available => Volatile.Read(ref _available.Value);
+    /// <summary>The available count (docs/invariants.md, I4).</summary>
+    internal int Available => Volatile.Read(ref _available.Value);
 
-    /// <inheritdoc />
-    public MemoryClass MemoryClass { get; }
+    /// <summary>Where the storage lives.</summary>
+    internal MemoryClass MemoryClass { get; }
 
     internal HeadLayout Layout => _freeList.Layout;
 
-    // ---- Store ----------------------------------------------------------------------------------
+    // ---- Operations -------------------------------------------------------------------------------
+    // Each returns the error and nothing else: ConcurrentMemoryManager is the one place that turns an
+    // error into an exception or a false, and explains it. "wait" chooses blocking (wait out a
+    // conflicting borrow) or Try (AlreadyBorrowed / BorrowActive) behaviour.
 
-    /// <inheritdoc />
-    public MessageToken Store(Message<TPayload> message)
-    {
-        if (!TryStore(message, out MessageToken token, out MemoryError error))
-        {
-            Throw(error);
-        }
-
-        return token;
-    }
-
-    /// <inheritdoc />
+    /// <summary>Stores <paramref name="message"/> in a free slot. Never waits: None, or NoFreeSlots.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryStore(Message<TPayload> message, out MessageToken token, out MemoryError error)
+    internal MemoryError Store(in Message<TPayload> message, out MessageToken token)
     {
         if (!_freeList.TryPop(out int index))
         {
             token = default;
-            error = MemoryError.NoFreeSlots;
-            return false;
+            return MemoryError.NoFreeSlots;
         }
 
         _seam.OnAvailableChanged(_seam.Add(ref _available.Value, -1));
@@ -87,121 +78,37 @@ internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPay
         _seam.Store(ref slot, word | SlotWord.LiveBit);
 
         token = new MessageToken(index, new SlotWord(word).Generation);
-        error = MemoryError.None;
-        return true;
+        return MemoryError.None;
     }
 
-    // ---- Read / PeekHeader ----------------------------------------------------------------------
-
-    /// <inheritdoc />
-    public ReadGuard<TPayload> Read(MessageToken token)
+    /// <summary>Borrows the message for reading.</summary>
+    internal MemoryError Read(MessageToken token, bool wait, out ReadGuard<TPayload> guard)
     {
-        MemoryError error = EnterRead(token, wait: true, out int index);
-        if (error != MemoryError.None)
-        {
-            Throw(error);
-        }
-
-        return new ReadGuard<TPayload>(this, ref _messages[index], index);
+        MemoryError error = EnterRead(token, wait, out int index);
+        guard = error == MemoryError.None ? new ReadGuard<TPayload>(this, ref _messages[index], index) : default;
+        return error;
     }
 
-    /// <inheritdoc />
-    public bool TryRead(MessageToken token, out ReadGuard<TPayload> guard, out MemoryError error)
+    /// <summary>Borrows the header for reading (the same read lock as <see cref="Read"/>).</summary>
+    internal MemoryError PeekHeader(MessageToken token, bool wait, out HeaderGuard guard)
     {
-        error = EnterRead(token, wait: false, out int index);
-        if (error != MemoryError.None)
-        {
-            guard = default;
-            return false;
-        }
-
-        guard = new ReadGuard<TPayload>(this, ref _messages[index], index);
-        return true;
+        MemoryError error = EnterRead(token, wait, out int index);
+        guard = error == MemoryError.None ? new HeaderGuard(this, ref _messages[index].Header, index) : default;
+        return error;
     }
 
-    /// <inheritdoc />
-    public HeaderGuard PeekHeader(MessageToken token)
+    /// <summary>Borrows the message exclusively for writing.</summary>
+    internal MemoryError Write(MessageToken token, bool wait, out WriteGuard<TPayload> guard)
     {
-        MemoryError error = EnterRead(token, wait: true, out int index);
-        if (error != MemoryError.None)
-        {
-            Throw(error);
-        }
-
-        return new HeaderGuard(this, ref _messages[index].Header, index);
+        MemoryError error = EnterExclusive(token, wait, MemoryError.StaleToken, MemoryError.AlreadyBorrowed, out int index, out _);
+        guard = error == MemoryError.None ? new WriteGuard<TPayload>(this, ref _messages[index], index) : default;
+        return error;
     }
 
-    /// <inheritdoc />
-    public bool TryPeekHeader(MessageToken token, out HeaderGuard guard, out MemoryError error)
-    {
-        error = EnterRead(token, wait: false, out int index);
-        if (error != MemoryError.None)
-        {
-            guard = default;
-            return false;
-        }
-
-        guard = new HeaderGuard(this, ref _messages[index].Header, index);
-        return true;
-    }
-
-    /// <inheritdoc />
-    public bool TryCopyHeader(MessageToken token, out MessageHeader header, out MemoryError error)
-    {
-        error = TryCopyHeaderCore(token, out header);
-        return error == MemoryError.None;
-    }
-
-    // ---- Write ----------------------------------------------------------------------------------
-
-    /// <inheritdoc />
-    public WriteGuard<TPayload> Write(MessageToken token)
-    {
-        MemoryError error = EnterExclusive(token, wait: true, MemoryError.StaleToken, MemoryError.AlreadyBorrowed, out int index, out _);
-        if (error != MemoryError.None)
-        {
-            Throw(error);
-        }
-
-        return new WriteGuard<TPayload>(this, ref _messages[index], index);
-    }
-
-    /// <inheritdoc />
-    public bool TryWrite(MessageToken token, out WriteGuard<TPayload> guard, out MemoryError error)
-    {
-        error = EnterExclusive(token, wait: false, MemoryError.StaleToken, MemoryError.AlreadyBorrowed, out int index, out _);
-        if (error != MemoryError.None)
-        {
-            guard = default;
-            return false;
-        }
-
-        guard = new WriteGuard<TPayload>(this, ref _messages[index], index);
-        return true;
-    }
-
-    // ---- Free -----------------------------------------------------------------------------------
-
-    /// <inheritdoc />
-    public void Free(MessageToken token)
-    {
-        MemoryError error = FreeCore(token, wait: true);
-        if (error != MemoryError.None)
-        {
-            Throw(error);
-        }
-    }
-
-    /// <inheritdoc />
-    public bool TryFree(MessageToken token, out MemoryError error)
-    {
-        error = FreeCore(token, wait: false);
-        return error == MemoryError.None;
-    }
-
-    /// <summary>Free (waiting for borrows) or TryFree; returns the error instead of throwing it.</summary>
+    /// <summary>Frees the message: its generation ends (or the slot retires at the last one) and the slot
+    /// returns to the free-list.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal MemoryError FreeCore(MessageToken token, bool wait)
+    internal MemoryError Free(MessageToken token, bool wait)
     {
         MemoryError error = EnterExclusive(token, wait, MemoryError.NotAllocated, MemoryError.BorrowActive, out int index, out long entered);
         if (error != MemoryError.None)
@@ -235,10 +142,6 @@ internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPay
         return MemoryError.None;
     }
 
-    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Throw(MemoryError error) => throw new MemoryManagerException(error);
-
     // ---- Verification-only inspection -------------------------------------------------------------
 
     /// <summary>The shared storage, so a checked seam can name the location of each access (race detection).</summary>
@@ -258,32 +161,4 @@ internal sealed partial class SlotManager<TPayload, TSeam> : IMemoryManager<TPay
 
     /// <inheritdoc cref="SlotWords"/>
     internal ref int AvailableWord => ref _available.Value;
-
-    /// <summary>A consistent picture of the manager. Only meaningful when no operation is in flight.</summary>
-    internal QuiescentSnapshot SnapshotQuiescent()
-    {
-        var freeList = new List<int>();
-        int walked = _freeList.WalkQuiescent(freeList.Add, _words.Length);
-        var words = new SlotWord[_words.Length];
-        for (int i = 0; i < words.Length; i++)
-        {
-            words[i] = new SlotWord(Volatile.Read(ref _words[i]));
-        }
-
-        return new QuiescentSnapshot(Capacity, Volatile.Read(ref _available.Value), freeList.ToArray(), walked < 0, words, _freeList.HeadValueQuiescent);
-    }
-}
-
-/// <summary>What <see cref="SlotManager{TPayload, TSeam}.SnapshotQuiescent"/> saw.</summary>
-/// <param name="Capacity">The capacity.</param>
-/// <param name="Available">The available count.</param>
-/// <param name="FreeList">The free-list, top first (cut at Capacity entries when cyclic).</param>
-/// <param name="FreeListTooLong">True when walking the list took more than Capacity steps (a cycle or a duplicate).</param>
-/// <param name="Words">Every slot word.</param>
-/// <param name="Head">The raw head word.</param>
-internal sealed record QuiescentSnapshot(int Capacity, int Available, int[] FreeList, bool FreeListTooLong, SlotWord[] Words, long Head)
-{
-    internal int LiveCount => Words.Count(w => w.IsLive);
-
-    internal int RetiredCount => Words.Count(w => w.IsRetired);
 }

@@ -138,32 +138,9 @@ internal struct TaggedFreeList<TSeam>
         }
     }
 
-    /// <summary>Walks the list. Only meaningful when no operation is in flight (quiescence).</summary>
-    /// <param name="visit">Receives each slot on the list, top first.</param>
-    /// <param name="limit">Stops after this many steps (a corrupted list can be cyclic).</param>
-    /// <returns>The number of slots visited, or -1 when the walk exceeded <paramref name="limit"/>.</returns>
-    internal readonly int WalkQuiescent(Action<int> visit, int limit)
-    {
-        int top = _layout.EncodedTop(Volatile.Read(ref Unsafe.AsRef(in _head.Value)));
-        int steps = 0;
-        while (top != 0)
-        {
-            if (steps++ >= limit)
-            {
-                return -1;
-            }
-
-            visit(top - 1);
-            top = Volatile.Read(ref _next[top - 1]);
-        }
-
-        return steps;
-    }
-
+    /// <summary>The links (encoded: slot + 1, or 0), for the checked seam's location names and the quiescent snapshot.</summary>
     internal readonly int[] Links => _next;
 
     [System.Diagnostics.CodeAnalysis.UnscopedRef]
     internal ref long HeadWord => ref _head.Value;
-
-    internal readonly long HeadValueQuiescent => Volatile.Read(ref Unsafe.AsRef(in _head.Value));
 }

@@ -16,12 +16,24 @@ public sealed class HistoryRecorder
     /// <summary>Creates a recorder that keeps at most <paramref name="capacity"/> steps (later ones are dropped and counted).</summary>
     public HistoryRecorder(int capacity = 4096) => _steps = new Step[capacity];
 
+    /// <summary>A recorder that records nothing (a run without the linearizability check): its
+    /// <see cref="Begin"/> returns -1, which <see cref="End"/> ignores.</summary>
+    public static HistoryRecorder Off { get; } = new(0);
+
+    /// <summary>False for <see cref="Off"/>.</summary>
+    public bool IsOn => _steps.Length > 0;
+
     /// <summary>Steps that did not fit.</summary>
     public int Dropped => Volatile.Read(ref _dropped);
 
     /// <summary>Records a call; returns its id (or -1 when full).</summary>
     public int Begin(StepKind kind, bool tryOnly, MessageToken token, long owner = 0, long version = 0)
     {
+        if (!IsOn)
+        {
+            return -1;
+        }
+
         // Time first, then a place: every dropped call still has a time, so Snapshot can cut the
         // history before the first of them and never hand the checker a history with holes.
         long now = Interlocked.Increment(ref _clock);

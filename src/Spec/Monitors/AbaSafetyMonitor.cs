@@ -1,5 +1,6 @@
 using ManagerVerified.Spec.Checking;
 using ManagerVerified.Core;
+using ManagerVerified.Verification;
 
 namespace ManagerVerified.Spec.Monitors;
 

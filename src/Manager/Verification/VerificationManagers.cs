@@ -1,6 +1,7 @@
+using ManagerVerified.Core;
 using ManagerVerified.Seam;
 
-namespace ManagerVerified.Core;
+namespace ManagerVerified.Verification;
 
 /// <summary>
 /// Verification-only construction of managers: any seam, a deliberately narrow ABA tag, a chosen
@@ -33,6 +34,9 @@ internal static class VerificationManagers
         var layout = new HeadLayout(HeadLayout.IndexBitsFor(capacity), tagBits);
         return new SlotManager<TPayload, TSeam>(capacity, MemoryClass.Host, seam, layout, startTag, startGeneration);
     }
+
+    /// <summary>The public surface over a production-seam core built here.</summary>
+    internal static ConcurrentMemoryManager<TPayload> Public<TPayload>(SlotManager<TPayload, ProductionSeam> core) => new(core, new ConcurrentMemoryManagerOptions());
 
     private static void ValidateCapacity(int capacity)
     {
