@@ -138,95 +138,43 @@ public sealed class VerificationContext
     /// <summary>The stale-token monitor, when installed (the driver asks it whether a token was freed).</summary>
     public StaleTokenMonitor? StaleTokens { get; }
 
-    internal void SlotTaken(int index, int installedTop, int[] next)
-    {
-        foreach (ManagerMonitor m in _monitors)
-        {
-            m.OnSlotTaken(index, installedTop, next);
-        }
-    }
+    internal void SlotTaken(int index, int installedTop, int[] next) =>
+        Notify((index, installedTop, next), static (m, a) => m.OnSlotTaken(a.index, a.installedTop, a.next));
 
-    internal void SlotReturning(int index)
-    {
-        foreach (ManagerMonitor m in _monitors)
-        {
-            m.OnSlotReturning(index);
-        }
-    }
+    internal void SlotReturning(int index) => Notify(index, static (m, i) => m.OnSlotReturning(i));
 
-    internal void AvailableChanged(int value)
-    {
-        foreach (ManagerMonitor m in _monitors)
-        {
-            m.OnAvailableChanged(value);
-        }
-    }
+    internal void AvailableChanged(int value) => Notify(value, static (m, v) => m.OnAvailableChanged(v));
 
-    internal void ReadEntered(int index)
-    {
-        foreach (ManagerMonitor m in _monitors)
-        {
-            m.OnReadEntered(index);
-        }
-    }
+    internal void ReadEntered(int index) => Notify(index, static (m, i) => m.OnReadEntered(i));
 
-    internal void ReadExiting(int index)
-    {
-        foreach (ManagerMonitor m in _monitors)
-        {
-            m.OnReadExiting(index);
-        }
-    }
+    internal void ReadExiting(int index) => Notify(index, static (m, i) => m.OnReadExiting(i));
 
-    internal void WriteEntered(int index)
-    {
-        foreach (ManagerMonitor m in _monitors)
-        {
-            m.OnWriteEntered(index);
-        }
-    }
+    internal void WriteEntered(int index) => Notify(index, static (m, i) => m.OnWriteEntered(i));
 
-    internal void WriteExiting(int index)
-    {
-        foreach (ManagerMonitor m in _monitors)
-        {
-            m.OnWriteExiting(index);
-        }
-    }
+    internal void WriteExiting(int index) => Notify(index, static (m, i) => m.OnWriteExiting(i));
 
     /// <summary>Feeds a completed token operation to the monitors.</summary>
-    public void TokenOperation(OperationKind operation, MessageToken token, bool freedBeforeStart, MemoryError result)
-    {
-        foreach (ManagerMonitor m in _monitors)
-        {
-            m.OnTokenOperation(operation, token, freedBeforeStart, result);
-        }
-    }
+    public void TokenOperation(OperationKind operation, MessageToken token, bool freedBeforeStart, MemoryError result) =>
+        Notify((operation, token, freedBeforeStart, result), static (m, a) => m.OnTokenOperation(a.operation, a.token, a.freedBeforeStart, a.result));
 
     /// <summary>Feeds a message observed through a read guard to the monitors.</summary>
-    public void MessageObserved(MessageToken token, long expectedOwner, in Message<CheckedPayload> message)
-    {
-        foreach (ManagerMonitor m in _monitors)
-        {
-            m.OnMessageObserved(token, expectedOwner, message);
-        }
-    }
+    public void MessageObserved(MessageToken token, long expectedOwner, in Message<CheckedPayload> message) =>
+        Notify((token, expectedOwner, message), static (m, a) => m.OnMessageObserved(a.token, a.expectedOwner, a.message));
 
     /// <summary>Feeds a header seen through an optimistic copy to the monitors.</summary>
-    public void HeaderObserved(MessageToken token, long expectedOwner, in MessageHeader header)
-    {
-        foreach (ManagerMonitor m in _monitors)
-        {
-            m.OnHeaderObserved(token, expectedOwner, header);
-        }
-    }
+    public void HeaderObserved(MessageToken token, long expectedOwner, in MessageHeader header) =>
+        Notify((token, expectedOwner, header), static (m, a) => m.OnHeaderObserved(a.token, a.expectedOwner, a.header));
 
     /// <summary>Runs every monitor's quiescent check.</summary>
-    internal void CheckQuiescent(QuiescentSnapshot snapshot)
+    internal void CheckQuiescent(QuiescentSnapshot snapshot) => Notify(snapshot, static (m, s) => m.CheckQuiescent(s));
+
+    /// <summary>The one fan-out: every installed monitor gets the event, in installation order. Static
+    /// lambdas over a value-tuple argument, so a checked run allocates nothing per event.</summary>
+    private void Notify<TArgs>(TArgs args, Action<ManagerMonitor, TArgs> hook)
     {
         foreach (ManagerMonitor m in _monitors)
         {
-            m.CheckQuiescent(snapshot);
+            hook(m, args);
         }
     }
 }

@@ -1,55 +1,17 @@
 // =================================================================================================
 // The per-slot reader/writer lock, and the generation check that is atomic with taking it.
-//
-// ALGORITHM
-//   Each slot has one 64-bit word (SlotWord): generation | retired | live | writer | readers.
-//   Enter read:      w = Load(word); loop { check(w); if w & ReadBlockMask (writer) -> wait or fail;
-//                    CAS(word, w + 1, w) }                       (readers + 1)
-//   Enter exclusive: w = Load(word); loop { check(w); if w & WriteBlockMask (writer | readers) -> wait
-//                    or fail; CAS(word, w | Writer, w) }          (write guards and Free)
-//   Exit read:       Add(word, -1).        Exit write: Add(word, -Writer).
-//   Free, holding exclusive: clear the message, then Store(word, (next generation, not live)) -
-//                    a plain release store, correct because the writer bit keeps every other CAS out.
-//   Store, owning a popped (not live, unborrowed) slot: write the message, then
-//                    Store(word, w | Live) - nobody CASes a word that is not live.
-//   check(w) compares the token's generation with the word's (SlotWord.Classify): older -> stale,
-//   newer or never issued -> bad. Because the check and the lock transition are the same CAS on the
-//   same word, a token cannot pass the check and then lock a newer message: if Free (or Free and
-//   Store) ran in between, the word changed and the CAS fails and re-checks.
-//
-// OPTIMISTIC HEADER COPY (TryCopyHeader: no lock, no shared write)
-//   s = Load(seq[i]); w = Load(word); check(w); w has writer -> retry; copy header (read barrier);
-//   w' = Load(word); s' = Load(seq[i]); accept iff w' == w (reader counts aside) and s' == s.
-//   Exit write does Store(seq[i], seq[i] + 1) BEFORE Add(word, -Writer). A write that overlaps the copy
-//   entered after w was read; if it is still inside at the re-check, w' has the writer bit; if it has
-//   left, it bumped seq before leaving, so s' != s. Either way the copy is refused (retried up to 4
-//   times, then AlreadyBorrowed). A Free in between changes the generation in w'. Bound (the same
-//   argument as the head's tag): a torn copy is accepted only if a nonzero multiple of 2^32 write
-//   guards on this slot complete between the copy's two sequence loads. The copy is the one
-//   intended race: the race detector accepts it only when the re-check passed after a read barrier.
-//
-// LINEARIZATION POINTS
-//   Read/Write/PeekHeader/Free success: the successful entering CAS.
-//   TryCopyHeader success: the first slot-word load (nothing changed until the re-check).
-//   Their failures (stale, bad, not allocated, already borrowed, borrow active): the load or
-//   failed CAS whose value was classified.
-//   The message's life: Store's publishing Store(word | Live) .. Free's entering CAS.
-//
-// WAITING
-//   A blocked entry waits through the seam's WaitWhileUnchanged(word) and then re-reads: in
-//   production a SpinWait; under Coyote the operation is paused until another changes the word,
-//   so a leaked guard shows up as a deadlock rather than a spin to the step bound.
-//   Readers are admitted while a writer waits (no writer preference): a stream of readers can
-//   delay a writer or a Free indefinitely. Nothing ever waits while holding a slot, and no
-//   operation touches more than one slot, so the lock alone cannot deadlock; a thread that waits
-//   on a slot it has borrowed itself (e.g. Free inside its own read guard) does.
-//
-// WHAT WOULD INVALIDATE IT
-//   - admitting a reader while the writer bit is set, or a writer while readers are counted
-//     (SlotWord.ReadBlockMask / SlotWord.WriteBlockMask; catalog mutants in tests/Mutants);
-//   - a Free that does not advance the generation: a stale token would pass check;
-//   - any non-CAS write of a live word by someone who is not the exclusive holder;
-//   - more than MaxReaders (2^21 - 1) simultaneous readers: the 2,097,152nd waits (Try: fails).
+// One 64-bit word per slot (SlotWord): generation | retired | live | writer | readers.
+//   Enter read:      w = Load(word); loop { Classify(w); w & ReadBlockMask -> wait or fail; CAS(w + 1, w) }
+//   Enter exclusive: w = Load(word); loop { Classify(w); w & WriteBlockMask -> wait or fail; CAS(w | Writer, w) }
+//   Exit read: Add(word, -1).   Exit write: Store(seq, seq + 1), then Add(word, -Writer).
+//   Free (holding exclusive): clear the message, then Store(word, next generation, not live).
+// The generation check and the lock are one CAS on one word: a Free in between changes the word,
+// the CAS fails and the token is classified again.
+// Optimistic header copy (no lock, no shared write): s = Load(seq); w = Load(word); copy; ReadBarrier;
+//   accept iff Load(word) == w (readers aside) and Load(seq) == s; else retry, then AlreadyBorrowed.
+// Orderings: CAS and Add are full fences, Store a release, Load an acquire; the read barrier keeps the
+//   re-check's loads after the copy. Waiting is the seam's (production: SpinWait; Coyote: a pause).
+// Linearization points, the copy's bound, waiting, what would invalidate it: docs/invariants.md (I5, I6).
 // =================================================================================================
 using System.Runtime.CompilerServices;
 using ManagerVerified.Seam;

@@ -1,19 +1,15 @@
 // =================================================================================================
 // A happens-before race detector for plain accesses (vector clocks, after FastTrack).
-//
 //   Every task t has a vector clock C_t; every atomic location L the clock S_L of its last release.
-//   Acquire load of L:   C_t := C_t join S_L.
-//   Release store to L:  S_L := C_t; C_t[t]++.
-//   Read-modify-write:   C_t := C_t join S_L; S_L := C_t; C_t[t]++ (a full fence, part of L's release sequence).
+//   Acquire load of L:   C_t := C_t join S_L.          Release store to L:  S_L := C_t; C_t[t]++.
+//   Read-modify-write:   C_t := C_t join S_L; S_L := C_t; C_t[t]++ (a full fence).
 //   Failed CAS:          an acquire load (it wrote nothing).
-//   Plain write to P by t races with P's last write (u, c) when c > C_t[u], and with any read (u, c)
-//   of P since then when c > C_t[u]; a plain read races with the last write the same way. Two
-//   conflicting accesses not ordered by happens-before are reported even when the explored
-//   schedule corrupted nothing.
-//   The optimistic copy is the one intended race: a racy read is checked against P's last write but
-//   not recorded, so later writes do not race with it; it must be validated (Accepted) after a read
-//   barrier, by re-check loads that follow that barrier. Accepting a copy that raced with a write, or
-//   one whose re-check loads were not ordered after it, is a violation.
+//   A plain write to P races with P's last write (u, c) when c > C_t[u], and with any read (u, c) of
+//   P since then; a plain read races with the last write the same way. A racy pair is reported even
+//   when the explored schedule corrupted nothing.
+//   The optimistic copy is the one intended race: its read is checked against P's last write but not
+//   recorded; it must be Accepted after a read barrier, by re-check loads that follow the barrier, and
+//   only an accepted copy may be handed to a caller (UsesOptimisticCopy). docs/invariants.md (I9).
 // =================================================================================================
 using ManagerVerified.Spec.Checking;
 
