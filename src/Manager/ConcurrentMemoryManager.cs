@@ -30,7 +30,9 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
 
     private readonly SlotManager<TPayload, ProductionSeam> _core;
     private readonly DiagnosticTracker? _diagnostics;
-    private readonly KeyValuePair<string, object?> _tag;
+    private long _stores;
+    private long _frees;
+    private long _noFreeSlots;
     private int _disposed;
 
     /// <summary>Creates a manager with <paramref name="capacity"/> slots, all allocated now.</summary>
@@ -57,12 +59,8 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     {
         _core = core;
         Name = options.Name ?? string.Empty;
-        _tag = new KeyValuePair<string, object?>(ManagerMetrics.ManagerTag, Name);
         _diagnostics = options.DiagnosticMode ? new DiagnosticTracker(core.Capacity) : null;
-        if (options.Name is not null)
-        {
-            ManagerMetrics.Register(this);
-        }
+        ManagerMetrics.Register(this);
     }
 
     private static SlotManager<TPayload, ProductionSeam> CreateCore(int capacity, ConcurrentMemoryManagerOptions options)
@@ -77,7 +75,9 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     /// <summary>The name given in <see cref="ConcurrentMemoryManagerOptions.Name"/> (empty when none).</summary>
     public string Name { get; }
 
-    /// <summary>In diagnostic mode: stale uses, double frees and leak reports. Raised on the thread that noticed.</summary>
+    /// <summary>In diagnostic mode: stale uses, double frees and leak reports. Raised on the thread that
+    /// noticed, after the operation is complete; an exception thrown by a handler is caught and ignored,
+    /// so a handler cannot change what the operation returns or throws.</summary>
     public event EventHandler<ManagerDiagnosticEventArgs>? Diagnostic;
 
     /// <inheritdoc />
@@ -123,7 +123,7 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
             return true;
         }
 
-        Observe(ManagerMetrics.NoFreeSlots);
+        ManagerMetrics.Count(ManagerMetrics.NoFreeSlots, ref _noFreeSlots);
         return false;
     }
 
@@ -222,7 +222,7 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
         IReadOnlyList<OutstandingToken> leaks = GetOutstandingTokens();
         if (leaks.Count > 0)
         {
-            Diagnostic?.Invoke(this, new ManagerDiagnosticEventArgs(MemoryLeakException.Describe(leaks), leaks, default, MemoryError.None, null));
+            RaiseDiagnostic(new ManagerDiagnosticEventArgs(MemoryLeakException.Describe(leaks), leaks, default, MemoryError.None, null));
             throw new MemoryLeakException(leaks);
         }
     }
@@ -248,22 +248,42 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void OnStored(MessageToken token)
     {
-        Observe(ManagerMetrics.Stores);
+        ManagerMetrics.Count(ManagerMetrics.Stores, ref _stores);
         _diagnostics?.OnStored(token);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void OnFreed(MessageToken token)
     {
-        Observe(ManagerMetrics.Frees);
+        ManagerMetrics.Count(ManagerMetrics.Frees, ref _frees);
         _diagnostics?.OnFreed(token);
     }
 
-    private void Observe(Counter<long> counter)
+    long ManagerMetrics.IMetricsSource.Stores => Volatile.Read(ref _stores);
+
+    long ManagerMetrics.IMetricsSource.Frees => Volatile.Read(ref _frees);
+
+    long ManagerMetrics.IMetricsSource.NoFreeSlots => Volatile.Read(ref _noFreeSlots);
+
+    /// <summary>Raises <see cref="Diagnostic"/>. Each handler runs on its own: one that throws is skipped,
+    /// so no handler can turn a Try member into a throwing one or change a blocking member's exception.</summary>
+    private void RaiseDiagnostic(ManagerDiagnosticEventArgs args)
     {
-        if (counter.Enabled)
+        if (Diagnostic is not { } handlers)
         {
-            counter.Add(1, _tag);
+            return;
+        }
+
+        foreach (EventHandler<ManagerDiagnosticEventArgs> handler in handlers.GetInvocationList().Cast<EventHandler<ManagerDiagnosticEventArgs>>())
+        {
+            try
+            {
+                handler(this, args);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A diagnostic listener's failure is not the operation's: the operation's result stands.
+            }
         }
     }
 
@@ -279,7 +299,7 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
         string freedAt = _diagnostics.FreedAt(token);
         string what = error == MemoryError.NotAllocated ? "double free" : "use of a freed token";
         string message = $"{what}: {token} ({error}); it was freed at:{Environment.NewLine}{freedAt}";
-        Diagnostic?.Invoke(this, new ManagerDiagnosticEventArgs(message, [], token, error, freedAt));
+        RaiseDiagnostic(new ManagerDiagnosticEventArgs(message, [], token, error, freedAt));
         return new MemoryManagerException(error, message);
     }
 

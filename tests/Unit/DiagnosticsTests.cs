@@ -45,11 +45,15 @@ public sealed class DiagnosticsTests
             }
         }
 
+        /// <summary>The instrument's current total: collects every observable instrument, then sums the
+        /// latest total of each manager (of <paramref name="manager"/> only, when given).</summary>
         public long Sum(string instrument, string? manager = null)
         {
+            _listener.RecordObservableInstruments();
             lock (_seen)
             {
-                return _seen.Where(s => s.Instrument == instrument && (manager is null || s.Manager == manager)).Sum(s => s.Value);
+                return _seen.Where(s => s.Instrument == instrument && (manager is null || s.Manager == manager))
+                    .GroupBy(s => s.Manager).Sum(g => g.Last().Value);
             }
         }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace ManagerVerified.Diagnostics;
 
@@ -8,8 +9,15 @@ namespace ManagerVerified.Diagnostics;
 /// manager. Listen with <c>dotnet-counters monitor --counters ManagerVerified</c>, OpenTelemetry or a
 /// <see cref="MeterListener"/>.
 /// </summary>
-/// <remarks>Nothing is measured while nobody listens: every update is behind the instrument's
-/// <see cref="Instrument.Enabled"/> check, and retries and waits are only counted on their slow paths.</remarks>
+/// <remarks>
+/// Every instrument is observable: the manager only adds to its own counts (behind the instrument's
+/// <see cref="Instrument.Enabled"/> check, so nothing is counted while nobody listens), and a listener
+/// reads the totals when it collects (<see cref="MeterListener.RecordObservableInstruments"/>). So no
+/// listener callback ever runs inside a manager operation: a listener that throws, blocks or re-enters
+/// cannot break an operation or lose a message. Store, free and refusal counts are tagged with the
+/// manager's name (empty for an unnamed manager) and reported while the manager is alive; retries and
+/// waits are process-wide.
+/// </remarks>
 public static class ManagerMetrics
 {
     /// <summary>The meter's name.</summary>
@@ -20,19 +28,31 @@ public static class ManagerMetrics
 
     private static readonly Meter s_meter = new(MeterName, typeof(ManagerMetrics).Assembly.GetName().Version?.ToString());
     private static readonly List<WeakReference<IMetricsSource>> s_sources = [];
+    private static long s_headCasRetries;
+    private static long s_slotWaits;
 
-    internal static readonly Counter<long> Stores = s_meter.CreateCounter<long>("managerverified.stores", "{message}", "Messages stored.");
-    internal static readonly Counter<long> Frees = s_meter.CreateCounter<long>("managerverified.frees", "{message}", "Messages freed.");
-    internal static readonly Counter<long> NoFreeSlots = s_meter.CreateCounter<long>("managerverified.no_free_slots", "{store}", "Stores refused because no slot was free.");
-    internal static readonly Counter<long> HeadCasRetries = s_meter.CreateCounter<long>("managerverified.head_cas_retries", "{retry}", "Free-list head CAS failures that were retried.");
-    internal static readonly Counter<long> SlotWaits = s_meter.CreateCounter<long>("managerverified.slot_lock_waits", "{wait}", "Blocking borrows or frees that had to wait for a slot.");
+    internal static readonly ObservableCounter<long> Stores =
+        s_meter.CreateObservableCounter("managerverified.stores", () => ObserveCounts(s => s.Stores, named: false), "{message}", "Messages stored.");
+
+    internal static readonly ObservableCounter<long> Frees =
+        s_meter.CreateObservableCounter("managerverified.frees", () => ObserveCounts(s => s.Frees, named: false), "{message}", "Messages freed.");
+
+    internal static readonly ObservableCounter<long> NoFreeSlots =
+        s_meter.CreateObservableCounter("managerverified.no_free_slots", () => ObserveCounts(s => s.NoFreeSlots, named: false), "{store}", "Stores refused because no slot was free.");
+
+    internal static readonly ObservableCounter<long> HeadCasRetries =
+        s_meter.CreateObservableCounter("managerverified.head_cas_retries", () => Volatile.Read(ref s_headCasRetries), "{retry}", "Free-list head CAS failures that were retried.");
+
+    internal static readonly ObservableCounter<long> SlotWaits =
+        s_meter.CreateObservableCounter("managerverified.slot_lock_waits", () => Volatile.Read(ref s_slotWaits), "{wait}", "Blocking borrows or frees that had to wait for a slot.");
 
     static ManagerMetrics()
     {
-        s_meter.CreateObservableGauge("managerverified.available", () => Observe(s => s.Available), "{slot}", "Free slots of each named manager.");
-        s_meter.CreateObservableGauge("managerverified.capacity", () => Observe(s => s.Capacity), "{slot}", "Slots of each named manager.");
+        s_meter.CreateObservableGauge("managerverified.available", () => ObserveCounts(s => s.Available, named: true), "{slot}", "Free slots of each named manager.");
+        s_meter.CreateObservableGauge("managerverified.capacity", () => ObserveCounts(s => s.Capacity, named: true), "{slot}", "Slots of each named manager.");
     }
 
+    /// <summary>What a manager reports: its name, its slots and its own counts.</summary>
     internal interface IMetricsSource
     {
         string Name { get; }
@@ -40,7 +60,29 @@ public static class ManagerMetrics
         int Available { get; }
 
         int Capacity { get; }
+
+        long Stores { get; }
+
+        long Frees { get; }
+
+        long NoFreeSlots { get; }
     }
+
+    /// <summary>Adds one to <paramref name="count"/> when someone listens to <paramref name="instrument"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Count(Instrument instrument, ref long count)
+    {
+        if (instrument.Enabled)
+        {
+            Interlocked.Increment(ref count);
+        }
+    }
+
+    /// <summary>A failed head CAS that will be retried (the production seam's slow path).</summary>
+    internal static void HeadCasRetried() => Count(HeadCasRetries, ref s_headCasRetries);
+
+    /// <summary>A blocking call that had to wait for a slot (the production seam's slow path).</summary>
+    internal static void SlotWaited() => Count(SlotWaits, ref s_slotWaits);
 
     internal static void Register(IMetricsSource source)
     {
@@ -59,16 +101,16 @@ public static class ManagerMetrics
         }
     }
 
-    private static List<Measurement<int>> Observe(Func<IMetricsSource, int> read)
+    private static List<Measurement<long>> ObserveCounts(Func<IMetricsSource, long> read, bool named)
     {
-        var measurements = new List<Measurement<int>>();
+        var measurements = new List<Measurement<long>>();
         lock (s_sources)
         {
             foreach (WeakReference<IMetricsSource> weak in s_sources)
             {
-                if (weak.TryGetTarget(out IMetricsSource? source))
+                if (weak.TryGetTarget(out IMetricsSource? source) && (!named || source.Name.Length > 0))
                 {
-                    measurements.Add(new Measurement<int>(read(source), new KeyValuePair<string, object?>(ManagerTag, source.Name)));
+                    measurements.Add(new Measurement<long>(read(source), new KeyValuePair<string, object?>(ManagerTag, source.Name)));
                 }
             }
         }

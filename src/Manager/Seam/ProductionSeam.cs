@@ -91,13 +91,11 @@ internal readonly struct ProductionSeam : IConcurrencySeam
     {
     }
 
-    // Metrics only on the slow paths: a retry or a wait already cost far more than this check.
+    // Metrics only on the slow paths (a retry or a wait already cost far more), and only a count:
+    // no listener code runs here, inside Free's window between its count and its push (ManagerMetrics).
     public void BackOff(int attempt)
     {
-        if (ManagerMetrics.HeadCasRetries.Enabled)
-        {
-            ManagerMetrics.HeadCasRetries.Add(1);
-        }
+        ManagerMetrics.HeadCasRetried();
 
         // Exponential backoff, capped: the loser of a head CAS lets the winner's next operation through.
         Thread.SpinWait(Math.Min(4 << Math.Min(attempt, 5), 128));
@@ -105,9 +103,6 @@ internal readonly struct ProductionSeam : IConcurrencySeam
 
     public void OnSlotWait()
     {
-        if (ManagerMetrics.SlotWaits.Enabled)
-        {
-            ManagerMetrics.SlotWaits.Add(1);
-        }
+        ManagerMetrics.SlotWaited();
     }
 }
