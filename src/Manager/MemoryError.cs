@@ -25,6 +25,10 @@ public enum MemoryError
 
     /// <summary>A non-blocking free found a guard held on the slot.</summary>
     BorrowActive = 6,
+
+    /// <summary>A non-blocking read or header access found the most read guards a slot can count
+    /// (2,097,151) already held on it; a blocking one waits until one is released.</summary>
+    ReaderLimit = 7,
 }
 
 /// <summary>Thrown by the blocking (non-Try) manager methods when an operation fails.</summary>
@@ -79,6 +83,7 @@ public sealed class MemoryManagerException : InvalidOperationException
         MemoryError.NotAllocated => "The token's message has already been freed.",
         MemoryError.AlreadyBorrowed => "The slot is borrowed in a conflicting mode.",
         MemoryError.BorrowActive => "A guard is held on the slot.",
+        MemoryError.ReaderLimit => "The slot already has the most read guards it can count.",
         _ => "Unspecified memory manager error.",
     };
 }

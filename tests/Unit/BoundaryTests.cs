@@ -34,7 +34,9 @@ public sealed class BoundaryTests
         }
 
         Assert.False(manager.TryRead(token, out _, out MemoryError error));
-        Assert.Equal(MemoryError.AlreadyBorrowed, error);
+        Assert.Equal(MemoryError.ReaderLimit, error);
+        Assert.False(manager.TryPeekHeader(token, out _, out error));
+        Assert.Equal(MemoryError.ReaderLimit, error);
         var word = new SlotWord(manager.Core.SlotWords[0]);
         Assert.Equal((SlotWord.MaxReaders, false, true), (word.Readers, word.HasWriter, word.IsLive));
     }

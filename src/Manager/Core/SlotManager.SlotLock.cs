@@ -60,11 +60,12 @@ internal sealed partial class SlotManager<TPayload, TSeam>
                 return error;
             }
 
-            if ((word & SlotWord.ReadBlockMask) != 0 || (word & SlotWord.ReaderMask) == SlotWord.MaxReaders)
+            bool full = (word & SlotWord.ReaderMask) == SlotWord.MaxReaders;
+            if ((word & SlotWord.ReadBlockMask) != 0 || full)
             {
                 if (!wait)
                 {
-                    return MemoryError.AlreadyBorrowed;
+                    return full ? MemoryError.ReaderLimit : MemoryError.AlreadyBorrowed;
                 }
 
                 _seam.OnSlotWait();

@@ -8,7 +8,8 @@ namespace ManagerVerified.Spec.Model;
 /// The one sequential specification of the manager, written from the error table, not from the slot
 /// word: LIFO free slots, generations (StaleToken/NotAllocated for an issued one, BadToken for one never
 /// issued, retirement at the last), the content each slot holds (who stored it, which write is the
-/// last), borrows (readers, a writer: AlreadyBorrowed, BorrowActive, blocking) and a slot "in transit"
+/// last), borrows (readers up to SlotWord.MaxReaders, a writer: AlreadyBorrowed, BorrowActive,
+/// ReaderLimit, blocking) and a slot "in transit"
 /// between a Free's invalidation and its recycle. The model-based tests drive its whole operations
 /// (<see cref="Store"/>, <see cref="Read"/>, <see cref="Write"/>, <see cref="Free"/>); the linearizability
 /// checker replays recorded steps with <see cref="TryApply"/>, which uses the same rules. Immutable:
@@ -290,14 +291,15 @@ public sealed class SpecState : IEquatable<SpecState>
     {
         MemoryError error = Check(step.Token, staleError);
         int s = step.Token.Index;
-        if (error == MemoryError.None && ((_flags[s] & Writer) != 0 || (exclusive && _readers[s] > 0)))
+        bool full = !exclusive && _readers[s] == SlotWord.MaxReaders;
+        if (error == MemoryError.None && ((_flags[s] & Writer) != 0 || (exclusive && _readers[s] > 0) || full))
         {
             if (!step.Try)
             {
                 return null; // a blocking acquire cannot take effect while the conflict lasts
             }
 
-            error = busyError;
+            error = (_flags[s] & Writer) == 0 && full ? MemoryError.ReaderLimit : busyError;
         }
 
         if (matchResult && step.Error != error)

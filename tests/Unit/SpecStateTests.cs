@@ -1,0 +1,33 @@
+using ManagerVerified.Core;
+using ManagerVerified.Spec.Linearizability;
+using ManagerVerified.Spec.Model;
+
+namespace ManagerVerified.Tests.Unit;
+
+/// <summary>The sequential specification's own rules where the manager's tests cannot reach cheaply.</summary>
+public sealed class SpecStateTests
+{
+    [Fact]
+    public void ReaderLimit_IsTheOnlyTryReadResultAtTheLimit_AndABlockingReadWaits()
+    {
+        var spec = new SpecState(1);
+        Assert.Equal(MemoryError.None, spec.Store(owner: 1, out MessageToken token, out spec));
+        Step read = Acquire(token, MemoryError.None, tryOnly: true);
+        for (long i = 0; i < SlotWord.MaxReaders; i++)
+        {
+            spec = spec.TryApply(read) ?? throw new InvalidOperationException($"reader {i + 1} refused");
+        }
+
+        Assert.NotNull(spec.TryApply(Acquire(token, MemoryError.ReaderLimit, tryOnly: true)));
+        Assert.Null(spec.TryApply(Acquire(token, MemoryError.AlreadyBorrowed, tryOnly: true)));
+        Assert.Null(spec.TryApply(Acquire(token, MemoryError.None, tryOnly: true)));
+        Assert.Null(spec.TryApply(Acquire(token, MemoryError.None, tryOnly: false)));
+
+        // One reader fewer: the next one is admitted again.
+        SpecState released = spec.TryApply(new Step(0, 1, StepKind.ReleaseRead, false, token, 0, 0, MemoryError.None, 0, 1))!;
+        Assert.NotNull(released.TryApply(read));
+    }
+
+    private static Step Acquire(MessageToken token, MemoryError error, bool tryOnly) =>
+        new(0, 1, StepKind.AcquireRead, tryOnly, token, error == MemoryError.None ? 1 : 0, 0, error, 0, 1);
+}
