@@ -50,12 +50,14 @@ internal readonly struct SlotWord
         return new SlotWord(v);
     }
 
+    // Stryker disable Bitwise : on a ulong, >> and >>> are the same shift
     internal ulong Generation
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        // Stryker disable once Bitwise : on a ulong, >> and >>> are the same shift
         get => (ulong)Value >> GenerationShift;
     }
+
+    // Stryker restore Bitwise
 
     internal long Readers => Value & ReaderMask;
 

@@ -35,7 +35,14 @@ public sealed class ReadWriteExclusionMonitor : ManagerMonitor
     }
 
     /// <inheritdoc />
-    public override void OnReadExiting(int index) => Interlocked.Decrement(ref _inside[index]);
+    public override void OnReadExiting(int index)
+    {
+        long now = Interlocked.Decrement(ref _inside[index]);
+        if (now < 0 || (now & 0xFFFFFFFF) == 0xFFFFFFFF)
+        {
+            Fail($"a read exited slot {index} that no read had entered (a release without its borrow)");
+        }
+    }
 
     /// <inheritdoc />
     public override void OnWriteEntered(int index)
@@ -48,7 +55,13 @@ public sealed class ReadWriteExclusionMonitor : ManagerMonitor
     }
 
     /// <inheritdoc />
-    public override void OnWriteExiting(int index) => Interlocked.Add(ref _inside[index], -OneWriter);
+    public override void OnWriteExiting(int index)
+    {
+        if (Interlocked.Add(ref _inside[index], -OneWriter) < 0)
+        {
+            Fail($"a write (or free) exited slot {index} that no write had entered (a release without its borrow)");
+        }
+    }
 
     /// <inheritdoc />
     public override void OnHeaderObserved(MessageToken token, long expectedOwner, in MessageHeader header)
