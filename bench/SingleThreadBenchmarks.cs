@@ -70,7 +70,7 @@ public class SingleThreadBenchmarks
     public bool StoreFreeCore()
     {
         _core.Store(_message, out MessageToken t);
-        return _core.Free(t, wait: false) == MemoryError.None;
+        return _core.Free(t, WaitLimit.None) == MemoryError.None;
     }
 
     [Benchmark(Description = "ReaderWriterLockSlim read enter+exit")]

@@ -59,7 +59,7 @@ public static class TokenPipeline
         {
             await foreach (MessageToken token in raw.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                using (WriteGuard<Reading> guard = manager.Write(token))
+                using (WriteGuard<Reading> guard = manager.Write(token, cancellationToken))
                 {
                     ref Message<Reading> m = ref guard.Value;
                     m.Payload = m.Payload with { Celsius = (m.Payload.Celsius * 9 / 5) + 32 };
@@ -78,12 +78,12 @@ public static class TokenPipeline
             double sum = 0;
             await foreach (MessageToken token in cooked.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                using (ReadGuard<Reading> guard = manager.Read(token))
+                using (ReadGuard<Reading> guard = manager.Read(token, cancellationToken))
                 {
                     sum += guard.Value.Payload.Celsius;
                 }
 
-                manager.Free(token);
+                manager.Free(token, cancellationToken);
                 consumed++;
                 slotFreed.Release();
             }

@@ -16,12 +16,15 @@ namespace ManagerVerified;
 /// <para>Free slots live on a lock-free, ABA-tagged Treiber stack; each slot has its own reader/writer
 /// lock whose state shares one word with the slot's generation, so a token is checked and the slot
 /// locked in one atomic step. No operation locks more than one slot.</para>
-/// <para>Blocking members (<see cref="Store"/>, <see cref="Read"/>, <see cref="Write"/>,
-/// <see cref="PeekHeader"/>, <see cref="Free"/>) throw <see cref="MemoryManagerException"/> on failure;
-/// the Try members never block and never throw for the errors of <see cref="MemoryError"/>. A failed
+/// <para>Blocking members (<see cref="Store"/>, <see cref="Read(MessageToken)"/>, <see cref="Write(MessageToken)"/>,
+/// <see cref="PeekHeader(MessageToken)"/>, <see cref="Free(MessageToken)"/>) throw <see cref="MemoryManagerException"/>
+/// on failure and wait out a conflicting borrow, optionally until a <see cref="CancellationToken"/> is
+/// cancelled; the Try members never throw for the errors of <see cref="MemoryError"/> and either never
+/// block or, given a timeout, wait at most that long (<see cref="MemoryError.Timeout"/>). A failed
 /// operation changes nothing.</para>
-/// <para>Do not wait on a slot you hold yourself: calling <see cref="Free"/> or <see cref="Write"/>
-/// on a token while the same thread holds a guard on it never returns. Use the Try members there.</para>
+/// <para>Do not wait on a slot you hold yourself: calling <see cref="Free(MessageToken)"/> or
+/// <see cref="Write(MessageToken)"/> on a token while the same thread holds a guard on it never
+/// returns. Use the Try members there, or give the wait a timeout.</para>
 /// </remarks>
 public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>, IDisposable, ManagerMetrics.IMetricsSource
 {
@@ -128,46 +131,70 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     }
 
     /// <inheritdoc />
-    public ReadGuard<TPayload> Read(MessageToken token)
+    public ReadGuard<TPayload> Read(MessageToken token) => Read(token, CancellationToken.None);
+
+    /// <inheritdoc />
+    public ReadGuard<TPayload> Read(MessageToken token, CancellationToken cancellationToken)
     {
-        MemoryError error = _core.Read(token, wait: true, out ReadGuard<TPayload> guard);
+        MemoryError error = _core.Read(token, WaitLimit.Until(cancellationToken), out ReadGuard<TPayload> guard);
         return error == MemoryError.None ? guard : throw Failure(token, error);
     }
 
     /// <inheritdoc />
     public bool TryRead(MessageToken token, out ReadGuard<TPayload> guard, out MemoryError error) =>
-        Succeeded(token, error = _core.Read(token, wait: false, out guard));
+        Succeeded(token, error = _core.Read(token, WaitLimit.None, out guard));
 
     /// <inheritdoc />
-    public WriteGuard<TPayload> Write(MessageToken token)
+    public bool TryRead(MessageToken token, TimeSpan timeout, out ReadGuard<TPayload> guard, out MemoryError error, CancellationToken cancellationToken = default) =>
+        Succeeded(token, error = _core.Read(token, WaitLimit.For(timeout, cancellationToken), out guard));
+
+    /// <inheritdoc />
+    public WriteGuard<TPayload> Write(MessageToken token) => Write(token, CancellationToken.None);
+
+    /// <inheritdoc />
+    public WriteGuard<TPayload> Write(MessageToken token, CancellationToken cancellationToken)
     {
-        MemoryError error = _core.Write(token, wait: true, out WriteGuard<TPayload> guard);
+        MemoryError error = _core.Write(token, WaitLimit.Until(cancellationToken), out WriteGuard<TPayload> guard);
         return error == MemoryError.None ? guard : throw Failure(token, error);
     }
 
     /// <inheritdoc />
     public bool TryWrite(MessageToken token, out WriteGuard<TPayload> guard, out MemoryError error) =>
-        Succeeded(token, error = _core.Write(token, wait: false, out guard));
+        Succeeded(token, error = _core.Write(token, WaitLimit.None, out guard));
 
     /// <inheritdoc />
-    public HeaderGuard PeekHeader(MessageToken token)
+    public bool TryWrite(MessageToken token, TimeSpan timeout, out WriteGuard<TPayload> guard, out MemoryError error, CancellationToken cancellationToken = default) =>
+        Succeeded(token, error = _core.Write(token, WaitLimit.For(timeout, cancellationToken), out guard));
+
+    /// <inheritdoc />
+    public HeaderGuard PeekHeader(MessageToken token) => PeekHeader(token, CancellationToken.None);
+
+    /// <inheritdoc />
+    public HeaderGuard PeekHeader(MessageToken token, CancellationToken cancellationToken)
     {
-        MemoryError error = _core.PeekHeader(token, wait: true, out HeaderGuard guard);
+        MemoryError error = _core.PeekHeader(token, WaitLimit.Until(cancellationToken), out HeaderGuard guard);
         return error == MemoryError.None ? guard : throw Failure(token, error);
     }
 
     /// <inheritdoc />
     public bool TryPeekHeader(MessageToken token, out HeaderGuard guard, out MemoryError error) =>
-        Succeeded(token, error = _core.PeekHeader(token, wait: false, out guard));
+        Succeeded(token, error = _core.PeekHeader(token, WaitLimit.None, out guard));
+
+    /// <inheritdoc />
+    public bool TryPeekHeader(MessageToken token, TimeSpan timeout, out HeaderGuard guard, out MemoryError error, CancellationToken cancellationToken = default) =>
+        Succeeded(token, error = _core.PeekHeader(token, WaitLimit.For(timeout, cancellationToken), out guard));
 
     /// <inheritdoc />
     public bool TryCopyHeader(MessageToken token, out MessageHeader header, out MemoryError error) =>
         Succeeded(token, error = _core.CopyHeader(token, out header));
 
     /// <inheritdoc />
-    public void Free(MessageToken token)
+    public void Free(MessageToken token) => Free(token, CancellationToken.None);
+
+    /// <inheritdoc />
+    public void Free(MessageToken token, CancellationToken cancellationToken)
     {
-        MemoryError error = FreeCore(token, wait: true);
+        MemoryError error = FreeCore(token, WaitLimit.Until(cancellationToken));
         if (error != MemoryError.None)
         {
             throw Failure(token, error);
@@ -176,7 +203,11 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
 
     /// <inheritdoc />
     public bool TryFree(MessageToken token, out MemoryError error) =>
-        Succeeded(token, error = FreeCore(token, wait: false));
+        Succeeded(token, error = FreeCore(token, WaitLimit.None));
+
+    /// <inheritdoc />
+    public bool TryFree(MessageToken token, TimeSpan timeout, out MemoryError error, CancellationToken cancellationToken = default) =>
+        Succeeded(token, error = FreeCore(token, WaitLimit.For(timeout, cancellationToken)));
 
     /// <summary>A blocking member's failure: the exception to throw, explained in diagnostic mode.</summary>
     private MemoryManagerException Failure(MessageToken token, MemoryError error) =>
@@ -198,7 +229,7 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
         return false;
     }
 
-    private MemoryError FreeCore(MessageToken token, bool wait)
+    private MemoryError FreeCore(MessageToken token, WaitLimit wait)
     {
         MemoryError error = _core.Free(token, wait);
         if (error == MemoryError.None && (ManagerMetrics.Frees.Enabled || _diagnostics is not null))

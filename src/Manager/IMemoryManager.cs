@@ -16,6 +16,25 @@ public interface IHeaderStore
     /// <returns>True on success.</returns>
     bool TryPeekHeader(MessageToken token, out HeaderGuard guard, out MemoryError error);
 
+    /// <summary>Borrows the header, waiting while the slot is write-locked until <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <param name="token">The message's token.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    /// <returns>A guard holding a read lock on the slot.</returns>
+    /// <exception cref="MemoryManagerException"><see cref="MemoryError.BadToken"/> or <see cref="MemoryError.StaleToken"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while the call waited; nothing was taken.</exception>
+    HeaderGuard PeekHeader(MessageToken token, CancellationToken cancellationToken);
+
+    /// <summary>Borrows the header, waiting at most <paramref name="timeout"/> while the slot is write-locked.</summary>
+    /// <param name="token">The message's token.</param>
+    /// <param name="timeout">How long to wait for a conflicting borrow to end: <see cref="TimeSpan.Zero"/> gives up at once, <see cref="Timeout.InfiniteTimeSpan"/> never.</param>
+    /// <param name="guard">The guard, when the call succeeds.</param>
+    /// <param name="error"><see cref="MemoryError.None"/>, <see cref="MemoryError.Timeout"/>, or why the call failed.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    /// <returns>True on success.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative (other than infinite) or longer than <see cref="int.MaxValue"/> milliseconds.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while the call waited; nothing was taken.</exception>
+    bool TryPeekHeader(MessageToken token, TimeSpan timeout, out HeaderGuard guard, out MemoryError error, CancellationToken cancellationToken = default);
+
     /// <summary>Copies the header without taking the slot's lock and without writing shared memory: an
     /// optimistic read that is re-checked and retried a few times. Never blocks.</summary>
     /// <param name="token">The message's token.</param>
@@ -65,6 +84,25 @@ public interface IMemoryManager<TPayload> : IHeaderStore
     /// <returns>True on success.</returns>
     bool TryRead(MessageToken token, out ReadGuard<TPayload> guard, out MemoryError error);
 
+    /// <summary>Borrows a message for reading, waiting while the slot is write-locked until <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <param name="token">The message's token.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    /// <returns>A guard holding a read lock on the slot.</returns>
+    /// <exception cref="MemoryManagerException"><see cref="MemoryError.BadToken"/> or <see cref="MemoryError.StaleToken"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while the call waited; nothing was taken.</exception>
+    ReadGuard<TPayload> Read(MessageToken token, CancellationToken cancellationToken);
+
+    /// <summary>Borrows a message for reading, waiting at most <paramref name="timeout"/> while the slot is write-locked.</summary>
+    /// <param name="token">The message's token.</param>
+    /// <param name="timeout">How long to wait for a conflicting borrow to end: <see cref="TimeSpan.Zero"/> gives up at once, <see cref="Timeout.InfiniteTimeSpan"/> never.</param>
+    /// <param name="guard">The guard, when the call succeeds.</param>
+    /// <param name="error"><see cref="MemoryError.None"/>, <see cref="MemoryError.Timeout"/>, or why the call failed.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    /// <returns>True on success.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative (other than infinite) or longer than <see cref="int.MaxValue"/> milliseconds.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while the call waited; nothing was taken.</exception>
+    bool TryRead(MessageToken token, TimeSpan timeout, out ReadGuard<TPayload> guard, out MemoryError error, CancellationToken cancellationToken = default);
+
     /// <summary>Borrows a message for writing, waiting while the slot is read- or write-locked.</summary>
     /// <param name="token">The message's token.</param>
     /// <returns>A guard holding the slot's write lock.</returns>
@@ -78,6 +116,25 @@ public interface IMemoryManager<TPayload> : IHeaderStore
     /// <returns>True on success.</returns>
     bool TryWrite(MessageToken token, out WriteGuard<TPayload> guard, out MemoryError error);
 
+    /// <summary>Borrows a message for writing, waiting while the slot is read- or write-locked until <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <param name="token">The message's token.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    /// <returns>A guard holding the slot's write lock.</returns>
+    /// <exception cref="MemoryManagerException"><see cref="MemoryError.BadToken"/> or <see cref="MemoryError.StaleToken"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while the call waited; nothing was taken.</exception>
+    WriteGuard<TPayload> Write(MessageToken token, CancellationToken cancellationToken);
+
+    /// <summary>Borrows a message for writing, waiting at most <paramref name="timeout"/> while the slot is read- or write-locked.</summary>
+    /// <param name="token">The message's token.</param>
+    /// <param name="timeout">How long to wait for a conflicting borrow to end: <see cref="TimeSpan.Zero"/> gives up at once, <see cref="Timeout.InfiniteTimeSpan"/> never.</param>
+    /// <param name="guard">The guard, when the call succeeds.</param>
+    /// <param name="error"><see cref="MemoryError.None"/>, <see cref="MemoryError.Timeout"/>, or why the call failed.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    /// <returns>True on success.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative (other than infinite) or longer than <see cref="int.MaxValue"/> milliseconds.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while the call waited; nothing was taken.</exception>
+    bool TryWrite(MessageToken token, TimeSpan timeout, out WriteGuard<TPayload> guard, out MemoryError error, CancellationToken cancellationToken = default);
+
     /// <summary>Frees a message, waiting for every guard on its slot to be released.</summary>
     /// <param name="token">The message's token; it stops working when this returns.</param>
     /// <exception cref="MemoryManagerException"><see cref="MemoryError.BadToken"/> or <see cref="MemoryError.NotAllocated"/>.</exception>
@@ -88,4 +145,21 @@ public interface IMemoryManager<TPayload> : IHeaderStore
     /// <param name="error"><see cref="MemoryError.None"/>, or why the call failed.</param>
     /// <returns>True on success.</returns>
     bool TryFree(MessageToken token, out MemoryError error);
+
+    /// <summary>Frees a message, waiting for every guard on its slot to be released until <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <param name="token">The message's token; it stops working when this returns.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    /// <exception cref="MemoryManagerException"><see cref="MemoryError.BadToken"/> or <see cref="MemoryError.NotAllocated"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while the call waited; nothing was taken.</exception>
+    void Free(MessageToken token, CancellationToken cancellationToken);
+
+    /// <summary>Frees a message, waiting at most <paramref name="timeout"/> for the guards on its slot.</summary>
+    /// <param name="token">The message's token.</param>
+    /// <param name="timeout">How long to wait for a conflicting borrow to end: <see cref="TimeSpan.Zero"/> gives up at once, <see cref="Timeout.InfiniteTimeSpan"/> never.</param>
+    /// <param name="error"><see cref="MemoryError.None"/>, <see cref="MemoryError.Timeout"/>, or why the call failed.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    /// <returns>True on success.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative (other than infinite) or longer than <see cref="int.MaxValue"/> milliseconds.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while the call waited; nothing was taken.</exception>
+    bool TryFree(MessageToken token, TimeSpan timeout, out MemoryError error, CancellationToken cancellationToken = default);
 }

@@ -29,6 +29,9 @@ public enum MemoryError
     /// <summary>A non-blocking read or header access found the most read guards a slot can count
     /// (2,097,151) already held on it; a blocking one waits until one is released.</summary>
     ReaderLimit = 7,
+
+    /// <summary>A timed read, write, header access or free gave up: the conflicting borrow outlasted its timeout.</summary>
+    Timeout = 8,
 }
 
 /// <summary>Thrown by the blocking (non-Try) manager methods when an operation fails.</summary>
@@ -84,6 +87,7 @@ public sealed class MemoryManagerException : InvalidOperationException
         MemoryError.AlreadyBorrowed => "The slot is borrowed in a conflicting mode.",
         MemoryError.BorrowActive => "A guard is held on the slot.",
         MemoryError.ReaderLimit => "The slot already has the most read guards it can count.",
+        MemoryError.Timeout => "A conflicting borrow outlasted the timeout.",
         _ => "Unspecified memory manager error.",
     };
 }

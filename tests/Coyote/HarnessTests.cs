@@ -1,3 +1,4 @@
+using ManagerVerified.Seam;
 using ManagerVerified.Harness.Checking;
 using ManagerVerified.Spec.Checking;
 using ManagerVerified.Harness.Exploration;
@@ -43,7 +44,7 @@ public sealed class HarnessTests(ITestOutputHelper output) : CoyoteTestBase(outp
             {
                 if (task == 0)
                 {
-                    _ = run.Manager.Write(token, wait: true, out _); // leaked: never disposed
+                    _ = run.Manager.Write(token, WaitLimit.Forever, out _); // leaked: never disposed
                 }
                 else
                 {

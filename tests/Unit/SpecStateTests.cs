@@ -28,6 +28,20 @@ public sealed class SpecStateTests
         Assert.NotNull(released.TryApply(read));
     }
 
+    [Fact]
+    public void Timeout_OnlyWhileTheConflictLasts()
+    {
+        var spec = new SpecState(1);
+        Assert.Equal(MemoryError.None, spec.Store(owner: 1, out MessageToken token, out spec));
+        Step timedOut = new(0, 1, StepKind.AcquireWrite, false, token, 0, 0, MemoryError.Timeout, 0, 1);
+        Assert.Null(spec.TryApply(timedOut)); // nothing in the way: a timed write cannot time out
+        SpecState reading = spec.TryApply(Acquire(token, MemoryError.None, tryOnly: true))!;
+        Assert.Same(reading, reading.TryApply(timedOut)); // a reader in the way: it may, and takes nothing
+        Step freeTimedOut = new(0, 1, StepKind.FreeAcquire, false, token, 0, 0, MemoryError.Timeout, 0, 1);
+        Assert.Same(reading, reading.TryApply(freeTimedOut));
+        Assert.Null(spec.TryApply(freeTimedOut));
+    }
+
     private static Step Acquire(MessageToken token, MemoryError error, bool tryOnly) =>
         new(0, 1, StepKind.AcquireRead, tryOnly, token, error == MemoryError.None ? 1 : 0, 0, error, 0, 1);
 }

@@ -97,7 +97,7 @@ public sealed class StressTests
                             Check(liveTokens.TryAdd(token, id), SpecProperty.NoDoubleAllocation, $"{token} handed out twice while live");
                             Volatile.Write(ref shared[id], token.RawValue);
 
-                            Check(manager.Read(token, wait: true, out ReadGuard<CheckedPayload> g) == MemoryError.None, SpecProperty.StaleToken, $"read of live {token} refused");
+                            Check(manager.Read(token, WaitLimit.Forever, out ReadGuard<CheckedPayload> g) == MemoryError.None, SpecProperty.StaleToken, $"read of live {token} refused");
                             try
                             {
                                 Observe(token, g.Value);
@@ -108,7 +108,7 @@ public sealed class StressTests
                                 g.Dispose();
                             }
 
-                            Check(manager.Write(token, wait: true, out WriteGuard<CheckedPayload> w) == MemoryError.None, SpecProperty.StaleToken, $"write of live {token} refused");
+                            Check(manager.Write(token, WaitLimit.Forever, out WriteGuard<CheckedPayload> w) == MemoryError.None, SpecProperty.StaleToken, $"write of live {token} refused");
                             try
                             {
                                 Observe(token, w.Value);
@@ -124,7 +124,7 @@ public sealed class StressTests
                         var other = MessageToken.FromRawValue(Volatile.Read(ref shared[random.Next(Threads)]));
                         if (other != default)
                         {
-                            MemoryError readError = manager.Read(other, wait: false, out ReadGuard<CheckedPayload> r);
+                            MemoryError readError = manager.Read(other, WaitLimit.None, out ReadGuard<CheckedPayload> r);
                             if (readError == MemoryError.None)
                             {
                                 try
@@ -146,16 +146,16 @@ public sealed class StressTests
                         if (stale.Count > 0)
                         {
                             MessageToken old = stale[random.Next(stale.Count)];
-                            MemoryError staleError = manager.Read(old, wait: false, out _);
+                            MemoryError staleError = manager.Read(old, WaitLimit.None, out _);
                             Check(staleError == MemoryError.StaleToken, SpecProperty.StaleToken, $"stale {old} read returned {staleError}");
-                            MemoryError freeError = manager.Free(old, wait: false);
+                            MemoryError freeError = manager.Free(old, WaitLimit.None);
                             Check(freeError == MemoryError.NotAllocated, SpecProperty.StaleToken, $"stale {old} free returned {freeError}");
                         }
 
                         if (error == MemoryError.None)
                         {
                             Check(liveTokens.TryRemove(token, out _), SpecProperty.NoDoubleAllocation, $"{token} vanished from the live set");
-                            Check(manager.Free(token, wait: true) == MemoryError.None, SpecProperty.StaleToken, $"free of live {token} refused");
+                            Check(manager.Free(token, WaitLimit.Forever) == MemoryError.None, SpecProperty.StaleToken, $"free of live {token} refused");
                             context?.TokenOperation(OperationKind.Free, token, false, MemoryError.None);
                             if (stale.Count < 64)
                             {

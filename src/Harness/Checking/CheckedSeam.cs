@@ -87,10 +87,20 @@ internal readonly struct CheckedSeam : IConcurrencySeam
 
     public void ReadBarrier() => _context.ReadBarrier();
 
-    public void WaitWhileUnchanged(long[] words, int index, long observed)
+    public bool WaitWhileUnchanged(long[] words, int index, long observed, in WaitLimit limit)
     {
         // Plain read inside the condition: a rewritten Volatile.Read would re-enter the scheduler.
-        _context.Scheduler.WaitUntil(() => words[index] != observed);
+        if (!limit.CanGiveUp)
+        {
+            return _context.Scheduler.WaitUntil(() => words[index] != observed, giveUp: null);
+        }
+
+        WaitLimit copy = limit;
+        return _context.Scheduler.WaitUntil(() => words[index] != observed, () =>
+        {
+            copy.Cancellation.ThrowIfCancellationRequested();
+            return copy.Expired;
+        });
     }
 
     public void BackOff(int attempt)

@@ -8,8 +8,13 @@ public interface IScheduler
     /// <summary>A point where another operation may run (before every shared access of the checked seam).</summary>
     void Point();
 
-    /// <summary>Blocks until <paramref name="condition"/> holds. The condition must use plain reads.</summary>
-    void WaitUntil(Func<bool> condition);
+    /// <summary>Blocks until <paramref name="condition"/> holds (true), or until the wait gives up (false).
+    /// The condition must use plain reads.</summary>
+    /// <param name="condition">What the wait waits for.</param>
+    /// <param name="giveUp">Null: wait for ever. Otherwise the wait may give up: on real threads when this
+    /// returns true (a deadline; it throws when cancelled); under Coyote at a point Coyote chooses, so
+    /// both outcomes of a timed wait are explored.</param>
+    bool WaitUntil(Func<bool> condition, Func<bool>? giveUp);
 
     /// <summary>True when a Coyote test engine controls the run.</summary>
     bool IsSystematic { get; }
@@ -29,7 +34,17 @@ public sealed class CoyoteScheduler : IScheduler
     public void Point() => SchedulingPoint.Interleave();
 
     /// <inheritdoc />
-    public void WaitUntil(Func<bool> condition) => Operation.PauseUntil(condition);
+    public bool WaitUntil(Func<bool> condition, Func<bool>? giveUp)
+    {
+        // A generator made inside the iteration: Coyote controls and records its choices, so a trace replays.
+        if (giveUp is not null && !condition() && Microsoft.Coyote.Random.Generator.Create().NextBoolean())
+        {
+            return false; // a timeout before the conflict ended
+        }
+
+        Operation.PauseUntil(condition);
+        return true;
+    }
 
     /// <inheritdoc />
     public bool IsSystematic => true;
@@ -51,13 +66,20 @@ public sealed class ThreadScheduler : IScheduler
     }
 
     /// <inheritdoc />
-    public void WaitUntil(Func<bool> condition)
+    public bool WaitUntil(Func<bool> condition, Func<bool>? giveUp)
     {
         SpinWait spinner = default;
         while (!condition())
         {
+            if (giveUp?.Invoke() == true)
+            {
+                return false;
+            }
+
             spinner.SpinOnce();
         }
+
+        return true;
     }
 
     /// <inheritdoc />

@@ -25,6 +25,9 @@ public static class ScenarioCatalog
     /// <summary>A seeded mix of every operation.</summary>
     public static Scenario Mixed { get; } = new MixedScenario();
 
+    /// <summary>Timed waits on a writer (Timeout, or the borrow).</summary>
+    public static Scenario TimedWaits { get; } = new TimedWaitsScenario();
+
     /// <summary>The scenarios, in the order reports list them.</summary>
     public static IReadOnlyList<Scenario> All { get; } =
     [
@@ -34,6 +37,7 @@ public static class ScenarioCatalog
         BorrowsVersusFree,
         Exhaustion,
         Mixed,
+        TimedWaits,
     ];
 
     /// <summary>The scenario called <paramref name="name"/> (command-line parsing; code uses the properties above).</summary>

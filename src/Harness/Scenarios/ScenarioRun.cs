@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ManagerVerified.Core;
+using ManagerVerified.Seam;
 using ManagerVerified.Verification;
 using ManagerVerified.Harness.Checking;
 using ManagerVerified.Spec.Checking;
@@ -104,18 +105,23 @@ public sealed class ScenarioRun
     }
 
     /// <summary>Reads (or peeks) and checks what it saw.</summary>
-    public MemoryError Read(MessageToken token, bool tryOnly, bool headerOnly = false)
+    /// <param name="token">The token.</param>
+    /// <param name="tryOnly">Try (no wait) instead of blocking.</param>
+    /// <param name="headerOnly">PeekHeader instead of Read.</param>
+    /// <param name="timed">With <paramref name="tryOnly"/> false: a timed wait, which may give up (Timeout).</param>
+    public MemoryError Read(MessageToken token, bool tryOnly, bool headerOnly = false, bool timed = false)
     {
         bool freed = WasFreed(token);
-        MemoryError error = headerOnly ? PeekCore(token, tryOnly) : ReadCore(token, tryOnly);
+        WaitLimit wait = LimitOf(tryOnly, timed);
+        MemoryError error = headerOnly ? PeekCore(token, tryOnly, wait) : ReadCore(token, tryOnly, wait);
         Context.TokenOperation(headerOnly ? OperationKind.PeekHeader : OperationKind.Read, token, freed, error);
         return error;
     }
 
-    private MemoryError ReadCore(MessageToken token, bool tryOnly)
+    private MemoryError ReadCore(MessageToken token, bool tryOnly, WaitLimit wait)
     {
-        int step = Begin($"{(tryOnly ? "TryRead" : "Read")} {token}", StepKind.AcquireRead, tryOnly, token);
-        MemoryError error = Manager.Read(token, wait: !tryOnly, out ReadGuard<CheckedPayload> guard);
+        int step = Begin($"{Name("Read", tryOnly, wait)} {token}", StepKind.AcquireRead, tryOnly, token);
+        MemoryError error = Manager.Read(token, wait, out ReadGuard<CheckedPayload> guard);
         if (error == MemoryError.None)
         {
             Context.UserAccess(AccessKind.PlainRead, token.Index);
@@ -131,10 +137,10 @@ public sealed class ScenarioRun
         return error;
     }
 
-    private MemoryError PeekCore(MessageToken token, bool tryOnly)
+    private MemoryError PeekCore(MessageToken token, bool tryOnly, WaitLimit wait)
     {
-        int step = Begin($"{(tryOnly ? "TryPeekHeader" : "PeekHeader")} {token}", StepKind.AcquireRead, tryOnly, token);
-        MemoryError error = Manager.PeekHeader(token, wait: !tryOnly, out HeaderGuard guard);
+        int step = Begin($"{Name("PeekHeader", tryOnly, wait)} {token}", StepKind.AcquireRead, tryOnly, token);
+        MemoryError error = Manager.PeekHeader(token, wait, out HeaderGuard guard);
         if (error == MemoryError.None)
         {
             Context.UserAccess(AccessKind.PlainRead, token.Index);
@@ -174,18 +180,18 @@ public sealed class ScenarioRun
 
     /// <summary>Writes a new version in two steps with a scheduling point between them, so that a read
     /// that overlaps the write would see a torn message.</summary>
-    public MemoryError Write(MessageToken token, bool tryOnly)
+    public MemoryError Write(MessageToken token, bool tryOnly, bool timed = false)
     {
         bool freed = WasFreed(token);
-        MemoryError error = WriteCore(token, tryOnly);
+        MemoryError error = WriteCore(token, tryOnly, LimitOf(tryOnly, timed));
         Context.TokenOperation(OperationKind.Write, token, freed, error);
         return error;
     }
 
-    private MemoryError WriteCore(MessageToken token, bool tryOnly)
+    private MemoryError WriteCore(MessageToken token, bool tryOnly, WaitLimit wait)
     {
-        int step = Begin($"{(tryOnly ? "TryWrite" : "Write")} {token}", StepKind.AcquireWrite, tryOnly, token);
-        MemoryError error = Manager.Write(token, wait: !tryOnly, out WriteGuard<CheckedPayload> guard);
+        int step = Begin($"{Name("Write", tryOnly, wait)} {token}", StepKind.AcquireWrite, tryOnly, token);
+        MemoryError error = Manager.Write(token, wait, out WriteGuard<CheckedPayload> guard);
         if (error != MemoryError.None)
         {
             Recorder.End(step, error);
@@ -211,19 +217,28 @@ public sealed class ScenarioRun
     }
 
     /// <summary>Frees (blocking or Try) and reports the result.</summary>
-    public MemoryError Free(MessageToken token, bool tryOnly)
+    public MemoryError Free(MessageToken token, bool tryOnly, bool timed = false)
     {
         bool freed = WasFreed(token);
-        int acquire = Begin($"{(tryOnly ? "TryFree" : "Free")} {token}", StepKind.FreeAcquire, tryOnly, token);
+        WaitLimit wait = LimitOf(tryOnly, timed);
+        int acquire = Begin($"{Name("Free", tryOnly, wait)} {token}", StepKind.FreeAcquire, tryOnly, token);
         int invalidate = Recorder.Begin(StepKind.FreeInvalidate, tryOnly, token);
         int recycle = Recorder.Begin(StepKind.FreeRecycle, tryOnly, token);
-        MemoryError error = Manager.Free(token, wait: !tryOnly);
+        MemoryError error = Manager.Free(token, wait);
         Recorder.End(recycle, error);
         Recorder.End(invalidate, error);
         Recorder.End(acquire, error);
         Context.TokenOperation(OperationKind.Free, token, freed, error);
         return error;
     }
+
+    /// <summary>Try: no wait. Blocking: for ever. Timed: a deadline far enough that real threads do not
+    /// reach it in a scenario, while under Coyote a timed wait may give up at any point (Coyote chooses).</summary>
+    private static WaitLimit LimitOf(bool tryOnly, bool timed) =>
+        tryOnly ? WaitLimit.None : timed ? WaitLimit.For(TimeSpan.FromSeconds(30), CancellationToken.None) : WaitLimit.Forever;
+
+    private static string Name(string operation, bool tryOnly, WaitLimit wait) =>
+        tryOnly ? "Try" + operation : wait.CanGiveUp ? $"{operation}(timed)" : operation;
 
     /// <summary>Names the operation for race reports and opens its first history step.</summary>
     private int Begin(string operation, StepKind kind, bool tryOnly, MessageToken token, long owner = 0)

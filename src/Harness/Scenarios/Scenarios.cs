@@ -180,7 +180,7 @@ public sealed class ExhaustionScenario : Scenario
                 // Nobody frees until every task has tried this round: a refusal then proves the list was empty.
                 int target = (round + 1) * tasks;
                 Interlocked.Increment(ref tried);
-                run.Context.Scheduler.WaitUntil(() => Volatile.Read(ref tried) >= target);
+                run.Context.Scheduler.WaitUntil(() => Volatile.Read(ref tried) >= target, giveUp: null);
                 if (run.Context.Installed.HasFlag(MonitorSet.StoreCompleteness))
                 {
                     CheckRound(run, error, Volatile.Read(ref stored[round]), tasks, capacity);
@@ -194,7 +194,7 @@ public sealed class ExhaustionScenario : Scenario
 
                 // Everyone has freed before anyone starts the next round.
                 Interlocked.Increment(ref freed);
-                run.Context.Scheduler.WaitUntil(() => Volatile.Read(ref freed) >= target);
+                run.Context.Scheduler.WaitUntil(() => Volatile.Read(ref freed) >= target, giveUp: null);
             }
         });
     }
@@ -221,7 +221,7 @@ public sealed class MixedScenario : Scenario
     public override string Name => "mixed";
 
     /// <inheritdoc />
-    public override string Description => "every operation and Try-variant over shared, stale, default and foreign tokens";
+    public override string Description => "every operation, Try- and timed variant over shared, stale, default and foreign tokens";
 
     /// <inheritdoc />
     public override ScenarioParameters Defaults => new(Capacity: 2, Tasks: 2, Operations: 6);
@@ -266,7 +266,9 @@ public sealed class MixedScenario : Scenario
 
                         break;
                     case 3:
-                        run.Write(any, tryOnly: true);
+                        // Another task's token: never a blocking wait, but a timed one may give up (Timeout).
+                        bool timed = random.Next(3) == 0;
+                        run.Write(any, tryOnly: !timed, timed: timed);
                         break;
                     case 4:
                         if (mine.Count > 0)
@@ -281,7 +283,7 @@ public sealed class MixedScenario : Scenario
                         if (mine.Count > 0)
                         {
                             int at = random.Next(mine.Count);
-                            if (run.Free(mine[at], tryOnly) is MemoryError.None or MemoryError.NotAllocated)
+                            if (run.Free(mine[at], tryOnly, timed: !tryOnly && random.Next(2) == 0) is MemoryError.None or MemoryError.NotAllocated)
                             {
                                 mine.RemoveAt(at);
                             }
@@ -303,3 +305,49 @@ public sealed class MixedScenario : Scenario
         });
     }
 }
+
+/// <summary>Timed waits: one task writes (holding the slot across a scheduling point) while the others
+/// read, peek, write and free the same token with timeouts. Under Coyote a timed wait may give up at any
+/// point while the conflict lasts, so both outcomes (Timeout, and the borrow once the writer leaves) are
+/// explored and checked against the specification.</summary>
+public sealed class TimedWaitsScenario : Scenario
+{
+    /// <inheritdoc />
+    public override string Name => "timed-waits";
+
+    /// <inheritdoc />
+    public override string Description => "timed reads, peeks, writes and frees wait on a writer: Timeout, or the borrow once it leaves";
+
+    /// <inheritdoc />
+    public override ScenarioParameters Defaults => new(Capacity: 1, Tasks: 3, Operations: 2);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(ScenarioRun run)
+    {
+        run.Store(tryOnly: false, out MessageToken shared);
+        await run.RunTasksAsync(task =>
+        {
+            for (int i = 0; i < run.Parameters.Operations; i++)
+            {
+                switch ((task + i) % 4)
+                {
+                    case 0:
+                        run.Write(shared, tryOnly: false);
+                        break;
+                    case 1:
+                        run.Read(shared, tryOnly: false, headerOnly: (i & 1) == 1, timed: true);
+                        break;
+                    case 2:
+                        run.Write(shared, tryOnly: false, timed: true);
+                        break;
+                    default:
+                        // A timed free that wins ends the message: every later operation is stale.
+                        run.Free(shared, tryOnly: false, timed: true);
+                        break;
+                }
+            }
+        }).ConfigureAwait(false);
+        run.Free(shared, tryOnly: true);
+    }
+}
+

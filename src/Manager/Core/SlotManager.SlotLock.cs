@@ -42,7 +42,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private MemoryError EnterRead(MessageToken token, bool wait, out int index)
+    private MemoryError EnterRead(MessageToken token, WaitLimit wait, out int index)
     {
         index = token.Index;
         if (token.Generation == 0 || (uint)index >= (uint)_words.Length)
@@ -63,13 +63,17 @@ internal sealed partial class SlotManager<TPayload, TSeam>
             bool full = (word & SlotWord.ReaderMask) == SlotWord.MaxReaders;
             if ((word & SlotWord.ReadBlockMask) != 0 || full)
             {
-                if (!wait)
+                if (!wait.Waits)
                 {
                     return full ? MemoryError.ReaderLimit : MemoryError.AlreadyBorrowed;
                 }
 
                 _seam.OnSlotWait();
-                _seam.WaitWhileUnchanged(_words, index, word);
+                if (!_seam.WaitWhileUnchanged(_words, index, word, wait))
+                {
+                    return MemoryError.Timeout; // the wait gave up: nothing was taken
+                }
+
                 word = _seam.Load(ref slot);
                 continue;
             }
@@ -88,7 +92,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private MemoryError EnterExclusive(MessageToken token, bool wait, MemoryError staleError, MemoryError busyError, out int index, out long entered)
+    private MemoryError EnterExclusive(MessageToken token, WaitLimit wait, MemoryError staleError, MemoryError busyError, out int index, out long entered)
     {
         index = token.Index;
         entered = 0;
@@ -109,13 +113,17 @@ internal sealed partial class SlotManager<TPayload, TSeam>
 
             if ((word & SlotWord.WriteBlockMask) != 0)
             {
-                if (!wait)
+                if (!wait.Waits)
                 {
                     return busyError;
                 }
 
                 _seam.OnSlotWait();
-                _seam.WaitWhileUnchanged(_words, index, word);
+                if (!_seam.WaitWhileUnchanged(_words, index, word, wait))
+                {
+                    return MemoryError.Timeout; // the wait gave up: nothing was taken
+                }
+
                 word = _seam.Load(ref slot);
                 continue;
             }

@@ -55,8 +55,9 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
 
     // ---- Operations -------------------------------------------------------------------------------
     // Each returns the error and nothing else: ConcurrentMemoryManager is the one place that turns an
-    // error into an exception or a false, and explains it. "wait" chooses blocking (wait out a
-    // conflicting borrow) or Try (AlreadyBorrowed / BorrowActive) behaviour.
+    // error into an exception or a false, and explains it. "wait" says whether a conflicting borrow is
+    // the answer (WaitLimit.None: AlreadyBorrowed / BorrowActive / ReaderLimit) or is waited out, for
+    // ever or until a deadline (Timeout) or a cancellation (OperationCanceledException).
 
     /// <summary>Stores <paramref name="message"/> in a free slot. Never waits: None, or NoFreeSlots.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -82,7 +83,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     }
 
     /// <summary>Borrows the message for reading.</summary>
-    internal MemoryError Read(MessageToken token, bool wait, out ReadGuard<TPayload> guard)
+    internal MemoryError Read(MessageToken token, WaitLimit wait, out ReadGuard<TPayload> guard)
     {
         MemoryError error = EnterRead(token, wait, out int index);
         guard = error == MemoryError.None ? new ReadGuard<TPayload>(this, ref _messages[index], index) : default;
@@ -90,7 +91,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     }
 
     /// <summary>Borrows the header for reading (the same read lock as <see cref="Read"/>).</summary>
-    internal MemoryError PeekHeader(MessageToken token, bool wait, out HeaderGuard guard)
+    internal MemoryError PeekHeader(MessageToken token, WaitLimit wait, out HeaderGuard guard)
     {
         MemoryError error = EnterRead(token, wait, out int index);
         guard = error == MemoryError.None ? new HeaderGuard(this, ref _messages[index].Header, index) : default;
@@ -98,7 +99,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     }
 
     /// <summary>Borrows the message exclusively for writing.</summary>
-    internal MemoryError Write(MessageToken token, bool wait, out WriteGuard<TPayload> guard)
+    internal MemoryError Write(MessageToken token, WaitLimit wait, out WriteGuard<TPayload> guard)
     {
         MemoryError error = EnterExclusive(token, wait, MemoryError.StaleToken, MemoryError.AlreadyBorrowed, out int index, out _);
         guard = error == MemoryError.None ? new WriteGuard<TPayload>(this, ref _messages[index], index) : default;
@@ -108,7 +109,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     /// <summary>Frees the message: its generation ends (or the slot retires at the last one) and the slot
     /// returns to the free-list.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal MemoryError Free(MessageToken token, bool wait)
+    internal MemoryError Free(MessageToken token, WaitLimit wait)
     {
         MemoryError error = EnterExclusive(token, wait, MemoryError.NotAllocated, MemoryError.BorrowActive, out int index, out long entered);
         if (error != MemoryError.None)

@@ -67,10 +67,12 @@ internal interface IAtomics
 /// <summary>Waiting and backing off.</summary>
 internal interface IWaiting
 {
-    /// <summary>Blocks until <c>words[index]</c> no longer equals <paramref name="observed"/>.
-    /// Production spins with <see cref="SpinWait"/>; a model checker pauses the operation until
-    /// another one changes the word, so a leaked lock is reported as a deadlock, not a hang.</summary>
-    void WaitWhileUnchanged(long[] words, int index, long observed);
+    /// <summary>Blocks until <c>words[index]</c> no longer equals <paramref name="observed"/> (true), or
+    /// until <paramref name="limit"/> gives up (false: its deadline passed); a cancelled limit throws
+    /// <see cref="OperationCanceledException"/>. Production spins with <see cref="SpinWait"/>; a model
+    /// checker pauses the operation until another one changes the word, so a leaked lock is reported as
+    /// a deadlock, not a hang, and lets a limit that can give up do so at any point.</summary>
+    bool WaitWhileUnchanged(long[] words, int index, long observed, in WaitLimit limit);
 
     /// <summary>A head CAS failed and its pop or push retries for the <paramref name="attempt"/>th time
     /// (slow path only). Production backs off, so two threads stop colliding on the head; a model

@@ -42,13 +42,21 @@ internal readonly struct ProductionSeam : IConcurrencySeam
     public void ReadBarrier() => Volatile.ReadBarrier();
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public void WaitWhileUnchanged(long[] words, int index, long observed)
+    public bool WaitWhileUnchanged(long[] words, int index, long observed, in WaitLimit limit)
     {
         SpinWait spinner = default;
         while (Volatile.Read(ref words[index]) == observed)
         {
+            limit.Cancellation.ThrowIfCancellationRequested();
+            if (limit.Expired)
+            {
+                return false;
+            }
+
             spinner.SpinOnce();
         }
+
+        return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -9,7 +9,7 @@ namespace ManagerVerified.Spec.Model;
 /// word: LIFO free slots, generations (StaleToken/NotAllocated for an issued one, BadToken for one never
 /// issued, retirement at the last), the content each slot holds (who stored it, which write is the
 /// last), borrows (readers up to SlotWord.MaxReaders, a writer: AlreadyBorrowed, BorrowActive,
-/// ReaderLimit, blocking) and a slot "in transit"
+/// ReaderLimit, blocking, and a timed wait's Timeout while the conflict lasts) and a slot "in transit"
 /// between a Free's invalidation and its recycle. The model-based tests drive its whole operations
 /// (<see cref="Store"/>, <see cref="Read"/>, <see cref="Write"/>, <see cref="Free"/>); the linearizability
 /// checker replays recorded steps with <see cref="TryApply"/>, which uses the same rules. Immutable:
@@ -296,7 +296,9 @@ public sealed class SpecState : IEquatable<SpecState>
         {
             if (!step.Try)
             {
-                return null; // a blocking acquire cannot take effect while the conflict lasts
+                // A blocking acquire cannot take effect while the conflict lasts; a timed one may give up
+                // while it does (Timeout, nothing taken).
+                return matchResult && step.Error == MemoryError.Timeout ? this : null;
             }
 
             error = (_flags[s] & Writer) == 0 && full ? MemoryError.ReaderLimit : busyError;
