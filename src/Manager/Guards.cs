@@ -6,9 +6,13 @@ namespace ManagerVerified;
 /// <summary>Releases slot locks for guards. Implemented by the manager core.</summary>
 internal interface ISlotLockOwner
 {
-    void ExitRead(int index);
+    /// <summary>Releases a read borrow of <paramref name="index"/> taken with <paramref name="generation"/>;
+    /// false (and nothing changed) when the slot holds no read borrow of that generation.</summary>
+    bool ExitRead(int index, ulong generation);
 
-    void ExitWrite(int index);
+    /// <summary>Releases the write borrow of <paramref name="index"/> taken with <paramref name="generation"/>;
+    /// false (and nothing changed) when the slot holds no exclusive borrow of that generation.</summary>
+    bool ExitWrite(int index, ulong generation);
 }
 
 /// <summary>
@@ -17,18 +21,21 @@ internal interface ISlotLockOwner
 /// </summary>
 /// <typeparam name="TPayload">The payload type.</typeparam>
 /// <remarks>A ref struct: it cannot be stored on the heap, outlive its scope or cross an <c>await</c>.
-/// Do not copy it: each copy would release the lock again.</remarks>
+/// Do not copy it: a copy released after the guard is refused (<see cref="MemoryError.NotBorrowed"/>),
+/// unless another borrow of the same generation holds the slot, whose release it would then take.</remarks>
 public ref struct ReadGuard<TPayload>
 {
     private ISlotLockOwner? _owner;
     private readonly ref Message<TPayload> _value;
     private readonly int _index;
+    private readonly ulong _generation;
 
-    internal ReadGuard(ISlotLockOwner owner, ref Message<TPayload> value, int index)
+    internal ReadGuard(ISlotLockOwner owner, ref Message<TPayload> value, int index, ulong generation)
     {
         _owner = owner;
         _value = ref value;
         _index = index;
+        _generation = generation;
     }
 
     /// <summary>The borrowed message. Throws <see cref="ObjectDisposedException"/> after the guard is disposed.</summary>
@@ -53,7 +60,10 @@ public ref struct ReadGuard<TPayload>
         if (owner is not null)
         {
             _owner = null;
-            owner.ExitRead(_index);
+            if (!owner.ExitRead(_index, _generation))
+            {
+                GuardThrow.NotBorrowed();
+            }
         }
     }
 }
@@ -64,15 +74,18 @@ public ref struct ReadGuard<TPayload>
 /// </summary>
 /// <typeparam name="TPayload">The payload type.</typeparam>
 /// <remarks>A ref struct: it cannot be stored on the heap, outlive its scope or cross an <c>await</c>.
-/// Do not copy it: each copy would release the lock again.</remarks>
+/// Do not copy it: a copy released after the guard is refused (<see cref="MemoryError.NotBorrowed"/>),
+/// unless another borrow of the same generation holds the slot, whose release it would then take.</remarks>
 public ref struct WriteGuard<TPayload>
 {
     private ISlotLockOwner? _owner;
     private readonly ref Message<TPayload> _value;
     private readonly int _index;
+    private readonly ulong _generation;
 
-    internal WriteGuard(ISlotLockOwner owner, ref Message<TPayload> value, int index)
+    internal WriteGuard(ISlotLockOwner owner, ref Message<TPayload> value, int index, ulong generation)
     {
+        _generation = generation;
         _owner = owner;
         _value = ref value;
         _index = index;
@@ -100,7 +113,10 @@ public ref struct WriteGuard<TPayload>
         if (owner is not null)
         {
             _owner = null;
-            owner.ExitWrite(_index);
+            if (!owner.ExitWrite(_index, _generation))
+            {
+                GuardThrow.NotBorrowed();
+            }
         }
     }
 }
@@ -110,15 +126,18 @@ public ref struct WriteGuard<TPayload>
 /// disposing twice is harmless.
 /// </summary>
 /// <remarks>A ref struct: it cannot be stored on the heap, outlive its scope or cross an <c>await</c>.
-/// Do not copy it: each copy would release the lock again.</remarks>
+/// Do not copy it: a copy released after the guard is refused (<see cref="MemoryError.NotBorrowed"/>),
+/// unless another borrow of the same generation holds the slot, whose release it would then take.</remarks>
 public ref struct HeaderGuard
 {
     private ISlotLockOwner? _owner;
     private readonly ref MessageHeader _value;
     private readonly int _index;
+    private readonly ulong _generation;
 
-    internal HeaderGuard(ISlotLockOwner owner, ref MessageHeader value, int index)
+    internal HeaderGuard(ISlotLockOwner owner, ref MessageHeader value, int index, ulong generation)
     {
+        _generation = generation;
         _owner = owner;
         _value = ref value;
         _index = index;
@@ -146,7 +165,10 @@ public ref struct HeaderGuard
         if (owner is not null)
         {
             _owner = null;
-            owner.ExitRead(_index);
+            if (!owner.ExitRead(_index, _generation))
+            {
+                GuardThrow.NotBorrowed();
+            }
         }
     }
 }
@@ -157,4 +179,10 @@ internal static class GuardThrow
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static void Disposed() =>
         throw new ObjectDisposedException("guard", "The guard has been disposed (or was never acquired); its slot is no longer borrowed.");
+
+    /// <summary>A release that matched no borrow: a copy of a guard released after the guard itself (or
+    /// after the slot was freed). Nothing was changed.</summary>
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static void NotBorrowed() => throw new MemoryManagerException(MemoryError.NotBorrowed);
 }

@@ -32,6 +32,10 @@ public enum MemoryError
 
     /// <summary>A timed read, write, header access or free gave up: the conflicting borrow outlasted its timeout.</summary>
     Timeout = 8,
+
+    /// <summary>A guard's release matched no borrow of its generation (a copy of the guard released after
+    /// the guard itself, or a release after the slot was freed). Thrown by the guard's Dispose; nothing changed.</summary>
+    NotBorrowed = 9,
 }
 
 /// <summary>Thrown by the blocking (non-Try) manager methods when an operation fails.</summary>
@@ -88,6 +92,7 @@ public sealed class MemoryManagerException : InvalidOperationException
         MemoryError.BorrowActive => "A guard is held on the slot.",
         MemoryError.ReaderLimit => "The slot already has the most read guards it can count.",
         MemoryError.Timeout => "A conflicting borrow outlasted the timeout.",
+        MemoryError.NotBorrowed => "The guard's borrow was already released (a copied guard released twice?); nothing was changed.",
         _ => "Unspecified memory manager error.",
     };
 }

@@ -3,10 +3,10 @@
 // One 64-bit word per slot (SlotWord): generation | retired | live | writer | readers.
 //   Enter read:      w = Load(word); loop { Classify(w); w & ReadBlockMask -> wait or fail; CAS(w + 1, w) }
 //   Enter exclusive: w = Load(word); loop { Classify(w); w & WriteBlockMask -> wait or fail; CAS(w | Writer, w) }
-//   Exit read: Add(word, -1).   Exit write: Store(seq, seq + 1), then Add(word, -Writer).
+//   Exit read: CAS(w - 1, w) while w has a reader of the guard's generation (else: NotBorrowed).
+//   Exit write: if w has the writer of the guard's generation: Store(seq, seq + 1), then Add(word, -Writer).
 //   Free (holding exclusive): clear the message, then Store(word, next generation, not live).
-// The generation check and the lock are one CAS on one word: a Free in between changes the word,
-// the CAS fails and the token is classified again.
+// The generation check and the lock are one CAS on one word: a Free in between fails the CAS.
 // Optimistic header copy (no lock, no shared write): s = Load(seq); w = Load(word); copy; ReadBarrier;
 //   accept iff Load(word) == w (readers aside) and Load(seq) == s; else retry, then AlreadyBorrowed.
 // Orderings: CAS and Add are full fences, Store a release, Load an acquire; the read barrier keeps the
@@ -142,18 +142,49 @@ internal sealed partial class SlotManager<TPayload, TSeam>
     }
 
     /// <inheritdoc />
-    void ISlotLockOwner.ExitRead(int index)
+    bool ISlotLockOwner.ExitRead(int index, ulong generation)
     {
-        _seam.OnReadExiting(index);
+        ref long slot = ref _words[index];
+        long word = _seam.Load(ref slot);
+        bool announced = false;
+        while (true)
+        {
+            // Only a read borrow of the guard's generation is released: a copied guard released twice,
+            // or a release after the slot moved on, changes nothing (not an add: it could underflow).
+            if (new SlotWord(word).Generation != generation || (word & SlotWord.ReaderMask) == 0)
+            {
+                return false;
+            }
 
-        // An atomic add, not a CAS loop: other readers may be entering at the same time. Full fence:
-        // the guard's reads of the message complete before a waiting writer can see the count drop.
-        _seam.Add(ref _words[index], -1);
+            if (!announced)
+            {
+                _seam.OnReadExiting(index);
+                announced = true;
+            }
+
+            // Full fence: the guard's reads of the message complete before a waiting writer can see the
+            // count drop. Fails (and re-checks) when another reader entered or left meanwhile.
+            long seen = _seam.CompareExchange(ref slot, word - 1, word);
+            if (seen == word)
+            {
+                return true;
+            }
+
+            word = seen;
+        }
     }
 
     /// <inheritdoc />
-    void ISlotLockOwner.ExitWrite(int index)
+    bool ISlotLockOwner.ExitWrite(int index, ulong generation)
     {
+        // Only the exclusive borrow of the guard's generation is released. While it is held nobody else
+        // changes the word, so a check followed by the releases is enough.
+        long word = _seam.Load(ref _words[index]);
+        if ((word & SlotWord.WriterBit) == 0 || new SlotWord(word).Generation != generation)
+        {
+            return false;
+        }
+
         _seam.OnWriteExiting(index);
 
         // Bump the slot's write sequence before releasing: an optimistic header copy that overlapped
@@ -162,6 +193,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
         // Stryker disable once Arithmetic : the copy only asks whether the sequence changed; - 1 changes it too
         _seam.Store(ref _writeSequence[index], _seam.Load(ref _writeSequence[index]) + 1);
         _seam.Add(ref _words[index], -SlotWord.WriterBit);
+        return true;
     }
 
     /// <summary>

@@ -86,7 +86,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     internal MemoryError Read(MessageToken token, WaitLimit wait, out ReadGuard<TPayload> guard)
     {
         MemoryError error = EnterRead(token, wait, out int index);
-        guard = error == MemoryError.None ? new ReadGuard<TPayload>(this, ref _messages[index], index) : default;
+        guard = error == MemoryError.None ? new ReadGuard<TPayload>(this, ref _messages[index], index, token.Generation) : default;
         return error;
     }
 
@@ -94,7 +94,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     internal MemoryError PeekHeader(MessageToken token, WaitLimit wait, out HeaderGuard guard)
     {
         MemoryError error = EnterRead(token, wait, out int index);
-        guard = error == MemoryError.None ? new HeaderGuard(this, ref _messages[index].Header, index) : default;
+        guard = error == MemoryError.None ? new HeaderGuard(this, ref _messages[index].Header, index, token.Generation) : default;
         return error;
     }
 
@@ -102,7 +102,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     internal MemoryError Write(MessageToken token, WaitLimit wait, out WriteGuard<TPayload> guard)
     {
         MemoryError error = EnterExclusive(token, wait, MemoryError.StaleToken, MemoryError.AlreadyBorrowed, out int index, out _);
-        guard = error == MemoryError.None ? new WriteGuard<TPayload>(this, ref _messages[index], index) : default;
+        guard = error == MemoryError.None ? new WriteGuard<TPayload>(this, ref _messages[index], index, token.Generation) : default;
         return error;
     }
 
