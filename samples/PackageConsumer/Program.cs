@@ -6,6 +6,9 @@ int payload;
 using (ReadGuard<int> guard = manager.Read(token))
 {
     payload = guard.Value.Payload;
+#if COPY_GUARD
+    ReadGuard<int> copy = guard; // MV0001 from the package's analyzer: SampleTests builds this to see it fail
+#endif
 }
 
 manager.Free(token);

@@ -187,10 +187,14 @@ public sealed class ErrorTableTests
         MessageToken token = manager.Store(TestMessages.Of(9));
         using var first = manager.Read(token);
         Assert.True(manager.TryRead(token, out ReadGuard<long> second, out MemoryError error));
-        using (second)
+        try
         {
             Assert.Equal(MemoryError.None, error);
             Assert.Equal(9, second.Value.Payload);
+        }
+        finally
+        {
+            second.Dispose();
         }
     }
 

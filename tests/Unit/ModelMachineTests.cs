@@ -193,9 +193,13 @@ public sealed class ModelMachineTests
                     return error;
                 }
 
-                using (guard)
+                try
                 {
                     message = guard.Value;
+                }
+                finally
+                {
+                    guard.Dispose();
                 }
 
                 return MemoryError.None;
@@ -223,9 +227,13 @@ public sealed class ModelMachineTests
                     return error;
                 }
 
-                using (guard)
+                try
                 {
                     header = guard.Value;
+                }
+                finally
+                {
+                    guard.Dispose();
                 }
 
                 return MemoryError.None;
@@ -263,9 +271,13 @@ public sealed class ModelMachineTests
             {
                 if (actual.Manager.TryWrite(token, out WriteGuard<long> guard, out error))
                 {
-                    using (guard)
+                    try
                     {
                         guard.Value = TestMessages.Of(payload);
+                    }
+                    finally
+                    {
+                        guard.Dispose();
                     }
                 }
             }
@@ -358,7 +370,7 @@ public sealed class ModelMachineTests
             {
                 if (m.TryWrite(token, out WriteGuard<long> guard, out error))
                 {
-                    using (guard)
+                    try
                     {
                         MemoryError e4 = MemoryError.BorrowActive;
                         // Nested guards are disposed even when a (buggy) manager grants them.
@@ -374,11 +386,15 @@ public sealed class ModelMachineTests
                         }
                         seen.AddRange(new[] { Expect(e1, MemoryError.AlreadyBorrowed), Expect(e2, MemoryError.AlreadyBorrowed), Expect(e3, MemoryError.AlreadyBorrowed), Expect(e4, MemoryError.BorrowActive) }.Where(s => s.Length > 0));
                     }
+                    finally
+                    {
+                        guard.Dispose();
+                    }
                 }
             }
             else if (m.TryRead(token, out ReadGuard<long> guard, out error))
             {
-                using (guard)
+                try
                 {
                     m.TryWrite(token, out WriteGuard<long> g1, out MemoryError e1);
                     g1.Dispose();
@@ -390,6 +406,10 @@ public sealed class ModelMachineTests
                     bool nested = m.TryPeekHeader(token, out HeaderGuard inner, out MemoryError e3);
                     inner.Dispose();
                     seen.AddRange(new[] { Expect(e1, MemoryError.AlreadyBorrowed), Expect(e2, MemoryError.BorrowActive), nested ? string.Empty : $"nested peek {e3}" }.Where(s => s.Length > 0));
+                }
+                finally
+                {
+                    guard.Dispose();
                 }
             }
 

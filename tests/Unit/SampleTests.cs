@@ -36,6 +36,14 @@ public sealed class SampleTests
             Assert.Contains("payload=42 stale=True available=4/4", output, StringComparison.Ordinal);
             // The library came from the package restored out of the folder feed, not from a project reference.
             Assert.True(File.Exists(Path.Combine(packages, "managerverified", version, "lib", "net10.0", "ManagerVerified.dll")));
+
+            // The package carries the guard-copy analyzer: a consumer that copies a guard does not build.
+            Assert.True(File.Exists(Path.Combine(packages, "managerverified", version, "analyzers", "dotnet", "cs", "ManagerVerified.Analyzers.dll")));
+            (int exit, string copied) = DotnetCli.Run(root, "build", "samples/PackageConsumer", "-c", "Release", "-p:DefineConstants=COPY_GUARD",
+                $"-p:ManagerVerifiedVersion={version}", $"-p:RestoreAdditionalProjectSources={feed}",
+                $"-p:RestorePackagesPath={packages}", $"-p:BaseIntermediateOutputPath={Path.Combine(work, "obj")}/", $"-p:BaseOutputPath={Path.Combine(work, "bin")}/");
+            Assert.NotEqual(0, exit);
+            Assert.Contains("MV0001", copied, StringComparison.Ordinal);
             Assert.DoesNotContain("ProjectReference", File.ReadAllText(Path.Combine(root, "samples", "PackageConsumer", "PackageConsumer.csproj")), StringComparison.Ordinal);
         }
         finally
