@@ -28,6 +28,9 @@ public static class ScenarioCatalog
     /// <summary>Timed waits on a writer (Timeout, or the borrow).</summary>
     public static Scenario TimedWaits { get; } = new TimedWaitsScenario();
 
+    /// <summary>A copied guard released twice while its slot is reused.</summary>
+    public static Scenario GuardCopies { get; } = new GuardCopiesScenario();
+
     /// <summary>The scenarios, in the order reports list them.</summary>
     public static IReadOnlyList<Scenario> All { get; } =
     [
@@ -38,6 +41,7 @@ public static class ScenarioCatalog
         Exhaustion,
         Mixed,
         TimedWaits,
+        GuardCopies,
     ];
 
     /// <summary>The scenario called <paramref name="name"/> (command-line parsing; code uses the properties above).</summary>

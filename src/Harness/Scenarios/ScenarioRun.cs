@@ -161,6 +161,55 @@ public sealed class ScenarioRun
         return error;
     }
 
+    /// <summary>Misuse, checked: reads, copies the read guard, releases the guard, and then releases the
+    /// copy, which must be refused (NotBorrowed) and change nothing, whatever other tasks did to the slot
+    /// in between. Only sound while no other task borrows this token: a copy released while another
+    /// borrow of the same generation holds the slot takes that release (docs/reliability.md).</summary>
+    public MemoryError ReadAndReleaseACopy(MessageToken token)
+    {
+        bool freed = WasFreed(token);
+        int step = Begin($"Read (then release a copy) {token}", StepKind.AcquireRead, false, token);
+        MemoryError error = Manager.Read(token, WaitLimit.Forever, out ReadGuard<CheckedPayload> guard);
+        if (error == MemoryError.None)
+        {
+            Context.UserAccess(AccessKind.PlainRead, token.Index);
+            Recorder.End(step, error, owner: guard.Value.Payload.Owner, version: guard.Value.Payload.Version);
+            Context.MessageObserved(token, OwnerOf(token), guard.Value);
+#pragma warning disable MV0001 // the copy is the point: its release must be refused
+            ReadGuard<CheckedPayload> copy = guard;
+#pragma warning restore MV0001
+            int release = Recorder.Begin(StepKind.ReleaseRead, false, token);
+            guard.Dispose();
+            Recorder.End(release, MemoryError.None);
+            Context.Scheduler.Point(); // others may free the slot, reuse it and borrow it here
+            MemoryError second = ReleaseError(ref copy);
+            if (second != MemoryError.NotBorrowed)
+            {
+                Fail(SpecProperty.ReadWriteExclusion, $"the second release of a copied read guard of {token} returned {second} instead of being refused (NotBorrowed)");
+            }
+        }
+        else
+        {
+            Recorder.End(step, error);
+        }
+
+        Context.TokenOperation(OperationKind.Read, token, freed, error);
+        return error;
+    }
+
+    private static MemoryError ReleaseError(ref ReadGuard<CheckedPayload> guard)
+    {
+        try
+        {
+            guard.Dispose();
+            return MemoryError.None;
+        }
+        catch (MemoryManagerException e)
+        {
+            return e.Error;
+        }
+    }
+
     /// <summary>Copies the header without a lock (TryCopyHeader) and checks what it saw.</summary>
     public MemoryError CopyHeader(MessageToken token)
     {

@@ -351,3 +351,43 @@ public sealed class TimedWaitsScenario : Scenario
     }
 }
 
+/// <summary>Guard copies: one task reads its token and releases a copy of the read guard after the guard
+/// itself, while another frees that token, reuses the slot and reads and writes the new message. Every
+/// copy's release must be refused and take no one's borrow.</summary>
+public sealed class GuardCopiesScenario : Scenario
+{
+    /// <inheritdoc />
+    public override string Name => "guard-copies";
+
+    /// <inheritdoc />
+    public override string Description => "a copied read guard released after the guard, while the slot is freed, reused and borrowed";
+
+    /// <inheritdoc />
+    public override ScenarioParameters Defaults => new(Capacity: 1, Tasks: 2, Operations: 2);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(ScenarioRun run)
+    {
+        run.Store(tryOnly: false, out MessageToken first);
+        await run.RunTasksAsync(task =>
+        {
+            if (task == 0)
+            {
+                for (int i = 0; i < run.Parameters.Operations; i++)
+                {
+                    run.ReadAndReleaseACopy(first);
+                }
+
+                return;
+            }
+
+            run.Free(first, tryOnly: false);
+            if (run.Store(tryOnly: true, out MessageToken next) == MemoryError.None)
+            {
+                run.Read(next, tryOnly: false);
+                run.Write(next, tryOnly: false);
+                run.Free(next, tryOnly: false);
+            }
+        }).ConfigureAwait(false);
+    }
+}
