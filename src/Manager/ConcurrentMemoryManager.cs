@@ -33,9 +33,7 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
 
     private readonly SlotManager<TPayload, ProductionSeam> _core;
     private readonly DiagnosticTracker? _diagnostics;
-    private long _stores;
-    private long _frees;
-    private long _noFreeSlots;
+    private readonly ManagerMetrics.NameCounts _counts;
     private int _disposed;
 
     /// <summary>Creates a manager with <paramref name="capacity"/> slots, all allocated now.</summary>
@@ -63,7 +61,11 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
         _core = core;
         Name = options.Name ?? string.Empty;
         _diagnostics = options.DiagnosticMode ? new DiagnosticTracker(core.Capacity) : null;
-        ManagerMetrics.Register(this);
+        _counts = ManagerMetrics.CountsFor(Name);
+        if (options.Name is not null)
+        {
+            ManagerMetrics.Register(this); // named managers publish gauges
+        }
     }
 
     private static SlotManager<TPayload, ProductionSeam> CreateCore(int capacity, ConcurrentMemoryManagerOptions options)
@@ -126,7 +128,7 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
             return true;
         }
 
-        ManagerMetrics.Count(ManagerMetrics.NoFreeSlots, ref _noFreeSlots);
+        ManagerMetrics.Count(ManagerMetrics.NoFreeSlots, ref _counts.NoFreeSlots);
         return false;
     }
 
@@ -279,22 +281,16 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void OnStored(MessageToken token)
     {
-        ManagerMetrics.Count(ManagerMetrics.Stores, ref _stores);
+        ManagerMetrics.Count(ManagerMetrics.Stores, ref _counts.Stores);
         _diagnostics?.OnStored(token);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void OnFreed(MessageToken token)
     {
-        ManagerMetrics.Count(ManagerMetrics.Frees, ref _frees);
+        ManagerMetrics.Count(ManagerMetrics.Frees, ref _counts.Frees);
         _diagnostics?.OnFreed(token);
     }
-
-    long ManagerMetrics.IMetricsSource.Stores => Volatile.Read(ref _stores);
-
-    long ManagerMetrics.IMetricsSource.Frees => Volatile.Read(ref _frees);
-
-    long ManagerMetrics.IMetricsSource.NoFreeSlots => Volatile.Read(ref _noFreeSlots);
 
     /// <summary>Raises <see cref="Diagnostic"/>. Each handler runs on its own: one that throws is skipped,
     /// so no handler can turn a Try member into a throwing one or change a blocking member's exception.</summary>

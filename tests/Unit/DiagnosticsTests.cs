@@ -88,6 +88,23 @@ public sealed class DiagnosticsTests
         Assert.Equal(2, recorder.Last("managerverified.capacity", name));
     }
 
+    [Fact]
+    public void Metrics_ManagersSharingAName_OneTotal_ThatNeverGoesDown()
+    {
+        string name = "shared-" + Guid.NewGuid().ToString("N");
+        using var recorder = new Recorder();
+        var options = new ConcurrentMemoryManagerOptions { Name = name };
+        var first = new ConcurrentMemoryManager<int>(2, options);
+        using var second = new ConcurrentMemoryManager<int>(2, options);
+        first.Store(default);
+        second.Store(default);
+        Assert.Equal(2, recorder.Sum("managerverified.stores", name));
+        Assert.Equal(2, recorder.Last("managerverified.available", name)); // 1 + 1: the gauges sum per name too
+        first.Dispose();
+        Assert.Equal(2, recorder.Sum("managerverified.stores", name)); // a counter never goes down
+        Assert.Equal(1, recorder.Last("managerverified.available", name));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -30,8 +30,9 @@ public sealed class ListenerSafetyTests
         listener.SetMeasurementEventCallback<long>((_, _, _, _) => throw new InvalidOperationException("a throwing metrics listener"));
         listener.SetMeasurementEventCallback<int>((_, _, _, _) => throw new InvalidOperationException("a throwing metrics listener"));
         listener.Start();
+        string name = "listener-safety-" + Guid.NewGuid().ToString("N");
 
-        using var manager = new ConcurrentMemoryManager<long>(Capacity, new ConcurrentMemoryManagerOptions { Name = "listener-safety", DiagnosticMode = true });
+        using var manager = new ConcurrentMemoryManager<long>(Capacity, new ConcurrentMemoryManagerOptions { Name = name, DiagnosticMode = true });
         int handlerCalls = 0;
         manager.Diagnostic += (_, _) =>
         {
@@ -98,7 +99,7 @@ public sealed class ListenerSafetyTests
         Assert.Equal(Threads * Rounds, stored + refused);
         Assert.Equal(3 * stored, handlerCalls);
 
-        var counts = (ManagerMetrics.IMetricsSource)manager;
+        ManagerMetrics.NameCounts counts = ManagerMetrics.CountsFor(name);
         Assert.Equal((stored, stored, refused), (counts.Stores, counts.Frees, counts.NoFreeSlots));
     }
 }

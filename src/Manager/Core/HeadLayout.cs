@@ -49,11 +49,8 @@ internal readonly struct HeadLayout
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal int EncodedTop(long head) => (int)(head & IndexMask);
 
-    // Stryker disable Bitwise : on a ulong, >> and >>> are the same shift
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ulong Tag(long head) => (ulong)head >> IndexBits;
-
-    // Stryker restore Bitwise
 
     /// <summary>The head that replaces <paramref name="head"/> with <paramref name="encodedTop"/> on top: same layout, tag + 1 (mod 2^TagBits).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

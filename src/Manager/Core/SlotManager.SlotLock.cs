@@ -37,7 +37,6 @@ internal sealed partial class SlotManager<TPayload, TSeam>
             return (word & SlotWord.RetiredBit) != 0 ? staleError : MemoryError.BadToken;
         }
 
-        // Stryker disable once Equality : equal generations returned above, so < and <= agree here
         return tokenGeneration < generation ? staleError : MemoryError.BadToken;
     }
 
@@ -216,7 +215,6 @@ internal sealed partial class SlotManager<TPayload, TSeam>
 
         ref long slot = ref _words[index];
         ref int sequence = ref _writeSequence[index];
-        // Stryker disable once Equality : one attempt more or less is a performance choice, not a result
         for (int attempt = 0; attempt < OptimisticAttempts; attempt++)
         {
             int before = _seam.Load(ref sequence);

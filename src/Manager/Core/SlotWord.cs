@@ -50,14 +50,11 @@ internal readonly struct SlotWord
         return new SlotWord(v);
     }
 
-    // Stryker disable Bitwise : on a ulong, >> and >>> are the same shift
     internal ulong Generation
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => (ulong)Value >> GenerationShift;
     }
-
-    // Stryker restore Bitwise
 
     internal long Readers => Value & ReaderMask;
 

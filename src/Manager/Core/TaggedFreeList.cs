@@ -71,7 +71,7 @@ internal struct TaggedFreeList<TSeam>
             }
 
             head = seen; // another pop or push won; retry against what it installed
-            // Stryker disable once all : back-off only paces the retry (and counts it for the metric); no result depends on it
+            // Stryker disable once Update : the attempt number only paces the back-off; no result depends on it
             _seam.BackOff(++retries);
         }
     }
@@ -94,7 +94,7 @@ internal struct TaggedFreeList<TSeam>
             }
 
             head = seen;
-            // Stryker disable once all : back-off only paces the retry (and counts it for the metric); no result depends on it
+            // Stryker disable once Update : the attempt number only paces the back-off; no result depends on it
             _seam.BackOff(++retries);
         }
     }

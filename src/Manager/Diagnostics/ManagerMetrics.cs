@@ -14,9 +14,9 @@ namespace ManagerVerified.Diagnostics;
 /// <see cref="Instrument.Enabled"/> check, so nothing is counted while nobody listens), and a listener
 /// reads the totals when it collects (<see cref="MeterListener.RecordObservableInstruments"/>). So no
 /// listener callback ever runs inside a manager operation: a listener that throws, blocks or re-enters
-/// cannot break an operation or lose a message. Store, free and refusal counts are tagged with the
-/// manager's name (empty for an unnamed manager) and reported while the manager is alive; retries and
-/// waits are process-wide.
+/// cannot break an operation or lose a message. Store, free and refusal counts are summed per manager
+/// name (the empty name for unnamed managers) and never go down; the gauges sum the live named
+/// managers per name; retries and waits are process-wide.
 /// </remarks>
 public static class ManagerMetrics
 {
@@ -28,17 +28,18 @@ public static class ManagerMetrics
 
     private static readonly Meter s_meter = new(MeterName, typeof(ManagerMetrics).Assembly.GetName().Version?.ToString());
     private static readonly List<WeakReference<IMetricsSource>> s_sources = [];
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, NameCounts> s_counts = new(StringComparer.Ordinal);
     private static long s_headCasRetries;
     private static long s_slotWaits;
 
     internal static readonly ObservableCounter<long> Stores =
-        s_meter.CreateObservableCounter("managerverified.stores", () => ObserveCounts(s => s.Stores, named: false), "{message}", "Messages stored.");
+        s_meter.CreateObservableCounter("managerverified.stores", () => ObserveCounts(c => Volatile.Read(ref c.Stores)), "{message}", "Messages stored.");
 
     internal static readonly ObservableCounter<long> Frees =
-        s_meter.CreateObservableCounter("managerverified.frees", () => ObserveCounts(s => s.Frees, named: false), "{message}", "Messages freed.");
+        s_meter.CreateObservableCounter("managerverified.frees", () => ObserveCounts(c => Volatile.Read(ref c.Frees)), "{message}", "Messages freed.");
 
     internal static readonly ObservableCounter<long> NoFreeSlots =
-        s_meter.CreateObservableCounter("managerverified.no_free_slots", () => ObserveCounts(s => s.NoFreeSlots, named: false), "{store}", "Stores refused because no slot was free.");
+        s_meter.CreateObservableCounter("managerverified.no_free_slots", () => ObserveCounts(c => Volatile.Read(ref c.NoFreeSlots)), "{store}", "Stores refused because no slot was free.");
 
     internal static readonly ObservableCounter<long> HeadCasRetries =
         s_meter.CreateObservableCounter("managerverified.head_cas_retries", () => Volatile.Read(ref s_headCasRetries), "{retry}", "Free-list head CAS failures that were retried.");
@@ -48,11 +49,11 @@ public static class ManagerMetrics
 
     static ManagerMetrics()
     {
-        s_meter.CreateObservableGauge("managerverified.available", () => ObserveCounts(s => s.Available, named: true), "{slot}", "Free slots of each named manager.");
-        s_meter.CreateObservableGauge("managerverified.capacity", () => ObserveCounts(s => s.Capacity, named: true), "{slot}", "Slots of each named manager.");
+        s_meter.CreateObservableGauge("managerverified.available", () => ObserveGauges(s => s.Available), "{slot}", "Free slots of the named managers, summed per name.");
+        s_meter.CreateObservableGauge("managerverified.capacity", () => ObserveGauges(s => s.Capacity), "{slot}", "Slots of the named managers, summed per name.");
     }
 
-    /// <summary>What a manager reports: its name, its slots and its own counts.</summary>
+    /// <summary>A named manager's live state, for the gauges.</summary>
     internal interface IMetricsSource
     {
         string Name { get; }
@@ -60,13 +61,20 @@ public static class ManagerMetrics
         int Available { get; }
 
         int Capacity { get; }
-
-        long Stores { get; }
-
-        long Frees { get; }
-
-        long NoFreeSlots { get; }
     }
+
+    /// <summary>The store, free and refusal counts of every manager with one name (the empty name for
+    /// unnamed managers). Shared by those managers and kept for the life of the process, so a counter
+    /// never goes down when a manager is disposed or collected, and one tag set has one total.</summary>
+    internal sealed class NameCounts
+    {
+        internal long Stores;
+        internal long Frees;
+        internal long NoFreeSlots;
+    }
+
+    /// <summary>The counts of managers named <paramref name="name"/>.</summary>
+    internal static NameCounts CountsFor(string name) => s_counts.GetOrAdd(name, static _ => new NameCounts());
 
     /// <summary>Adds one to <paramref name="count"/> when someone listens to <paramref name="instrument"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -101,20 +109,23 @@ public static class ManagerMetrics
         }
     }
 
-    private static List<Measurement<long>> ObserveCounts(Func<IMetricsSource, long> read, bool named)
+    private static List<Measurement<long>> ObserveCounts(Func<NameCounts, long> read) =>
+        s_counts.Select(pair => new Measurement<long>(read(pair.Value), new KeyValuePair<string, object?>(ManagerTag, pair.Key))).ToList();
+
+    private static List<Measurement<int>> ObserveGauges(Func<IMetricsSource, int> read)
     {
-        var measurements = new List<Measurement<long>>();
+        var totals = new Dictionary<string, int>(StringComparer.Ordinal);
         lock (s_sources)
         {
             foreach (WeakReference<IMetricsSource> weak in s_sources)
             {
-                if (weak.TryGetTarget(out IMetricsSource? source) && (!named || source.Name.Length > 0))
+                if (weak.TryGetTarget(out IMetricsSource? source))
                 {
-                    measurements.Add(new Measurement<long>(read(source), new KeyValuePair<string, object?>(ManagerTag, source.Name)));
+                    totals[source.Name] = totals.GetValueOrDefault(source.Name) + read(source);
                 }
             }
         }
 
-        return measurements;
+        return totals.Select(t => new Measurement<int>(t.Value, new KeyValuePair<string, object?>(ManagerTag, t.Key))).ToList();
     }
 }
