@@ -43,12 +43,16 @@ public sealed partial class DocReferenceTests
         Assert.False(code.Resolves("AbaMonitor"));
         Assert.False(code.Resolves("CoyoteRuns.Configure"));
         Assert.True(code.Resolves("SlotManager.Classify"));
+        Assert.False(code.Resolves("SlotManager.TryPop")); // called there (_freeList.TryPop), declared elsewhere
+        Assert.True(code.Resolves("TaggedFreeList.TryPop"));
+        Assert.True(code.Resolves("SlotManager.SnapshotQuiescent")); // an extension method
         Assert.True(code.Resolves("Volatile.ReadBarrier"));
     }
 
     private static IEnumerable<(string File, string Reference)> References()
     {
-        IEnumerable<string> docs = Directory.GetFiles(Path.Combine(s_root, "docs"), "*.md").Append(Path.Combine(s_root, "README.md"));
+        IEnumerable<string> docs = Directory.GetFiles(Path.Combine(s_root, "docs"), "*.md")
+            .Append(Path.Combine(s_root, "README.md")).Append(Path.Combine(s_root, "tests", "Mutants", "README.md"));
         foreach (string doc in docs)
         {
             foreach (Match m in BacktickName().Matches(File.ReadAllText(doc)))
@@ -62,13 +66,14 @@ public sealed partial class DocReferenceTests
         {
             foreach (string line in File.ReadLines(source))
             {
-                int comment = line.IndexOf("//", StringComparison.Ordinal);
-                if (comment < 0 || line.Contains("://", StringComparison.Ordinal))
+                string text = Url().Replace(line, string.Empty);
+                int comment = text.IndexOf("//", StringComparison.Ordinal);
+                if (comment < 0)
                 {
                     continue;
                 }
 
-                foreach (Match m in DottedName().Matches(line[comment..]))
+                foreach (Match m in DottedName().Matches(text[comment..]))
                 {
                     yield return (Path.GetRelativePath(s_root, source), m.Value);
                 }
@@ -87,6 +92,9 @@ public sealed partial class DocReferenceTests
     // `Name`, `Type.Member`, `Type<T>.Member`, `Member()`: a capitalized identifier path in backticks.
     [GeneratedRegex(@"`(?<name>[A-Z][A-Za-z0-9_]*(?:<[A-Za-z, ]+>)?(?:\.[A-Z][A-Za-z0-9_]*)*)(?:\(\))?`")]
     private static partial Regex BacktickName();
+
+    [GeneratedRegex(@"\w+://\S+")]
+    private static partial Regex Url();
 
     // Type.Member in a comment: two capitalized identifiers joined by a dot (not a file name such as Directory.Build.targets).
     [GeneratedRegex(@"\b[A-Z][A-Za-z0-9_]*[a-z][A-Za-z0-9_]*\.[A-Z][A-Za-z0-9_]*\b(?!\.[a-z])")]
@@ -148,7 +156,11 @@ public sealed partial class DocReferenceTests
             string member = parts[^1];
             if (_typeFiles.TryGetValue(type, out List<string>? files))
             {
-                return files.Any(f => Regex.IsMatch(_code[f], $@"\b{Regex.Escape(member)}\b"));
+                // Declared in the type's files (a call through another object, x.Member(...), is not a
+                // declaration), or an extension method on the type.
+                string name = Regex.Escape(member);
+                return files.Any(f => Regex.IsMatch(_code[f], $@"(?<![.\w]){name}\b(?=\s*(?:<[^>]*>)?\s*(?:\(|\{{|=>|;|=(?!=)|,|\)))"))
+                    || _code.Values.Any(c => Regex.IsMatch(c, $@"\b{name}\s*(?:<[^>]*>)?\s*\(\s*this\s+{Regex.Escape(type)}\b"));
             }
 
             if (_external.TryGetValue(type, out Type? external))

@@ -156,6 +156,20 @@ public sealed class RaceDetectorTests
     }
 
     [Fact]
+    public void Seqlock_OneAcceptance_UsedTwice_IsReported()
+    {
+        // A later call that hands out a copy without making one (every attempt skipped) reuses nothing.
+        (RaceDetector d, RecordingViolationSink sink) = Program();
+        d.Access(2, AccessKind.OptimisticRead, Data);
+        d.ReadBarrier(2);
+        d.Access(2, AccessKind.AcquireLoad, Sequence);
+        d.Accepted(2, Data);
+        d.UsesOptimisticCopy(2, Data);
+        d.UsesOptimisticCopy(2, Data);
+        Assert.Contains("no re-check accepted", Assert.Single(sink.Violations).Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Seqlock_CopyUsedWithoutAcceptance_IsReported()
     {
         // The re-check passed once, then a second copy is handed out without one.

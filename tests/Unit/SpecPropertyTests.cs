@@ -19,6 +19,8 @@ public sealed class SpecPropertyTests
     [InlineData("Unhandled exception. System.InvalidOperationException: boom", SpecProperty.UnhandledException)]
     [InlineData("Scheduling steps bound of 20000 reached.", SpecProperty.StepBound)]
     [InlineData("something else", SpecProperty.Other)]
+    [InlineData("Unhandled exception. X\n   at CheckedSeam.CompareExchange(Int64& location)", SpecProperty.UnhandledException)]
+    [InlineData("Assertion failure\n   at VerificationContext.AvailableChanged(Int32 value)", SpecProperty.Other)]
     public void EngineReports_AreClassified(string report, SpecProperty expected) =>
         Assert.Equal(new Violation(expected, report), Violation.FromEngineReport(report));
 

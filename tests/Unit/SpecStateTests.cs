@@ -42,6 +42,16 @@ public sealed class SpecStateTests
         Assert.Null(spec.TryApply(freeTimedOut));
     }
 
+    [Fact]
+    public void OutOfRangeToken_IsBadToken_NotACrash()
+    {
+        var spec = new SpecState(1);
+        var bad = new MessageToken(5, 1);
+        Assert.NotNull(spec.TryApply(Acquire(bad, MemoryError.BadToken, tryOnly: true)));
+        Assert.Null(spec.TryApply(Acquire(bad, MemoryError.None, tryOnly: true)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SpecState(0));
+    }
+
     private static Step Acquire(MessageToken token, MemoryError error, bool tryOnly) =>
         new(0, 1, StepKind.AcquireRead, tryOnly, token, error == MemoryError.None ? 1 : 0, 0, error, 0, 1);
 }

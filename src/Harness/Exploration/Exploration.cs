@@ -156,7 +156,11 @@ public static class Explorer
         bool linearizability = request.CheckLinearizability;
         var stopwatch = Stopwatch.StartNew();
         var sink = new CoyoteViolationSink();
-        using var engine = TestingEngine.Create(config, () => scenario.RunAsync(parameters, CoyoteScheduler.Instance, sink, monitors, linearizability));
+        using var engine = TestingEngine.Create(config, () =>
+        {
+            sink.Reset(); // each iteration starts clean: Last is this iteration's violation or none
+            return scenario.RunAsync(parameters, CoyoteScheduler.Instance, sink, monitors, linearizability);
+        });
         engine.SetLogger(logger ?? new SilentLogger());
         engine.Run();
         stopwatch.Stop();
@@ -190,8 +194,11 @@ public static class Explorer
 /// kept is the bug it reports.</summary>
 public sealed class CoyoteViolationSink : ViolationSink
 {
-    /// <summary>The last violation reported, or null.</summary>
+    /// <summary>The violation reported in the current iteration, or null.</summary>
     public Violation? Last { get; private set; }
+
+    /// <summary>Forgets the previous iteration's violation.</summary>
+    public void Reset() => Last = null;
 
     /// <inheritdoc />
     public override void Report(Violation violation)

@@ -73,13 +73,20 @@ public sealed record Violation(SpecProperty Property, string Details)
     public static Violation FromEngineReport(string report)
     {
         ArgumentNullException.ThrowIfNull(report);
+        // Whole words of the report's first line: a stack trace below it can name anything
+        // (CompareExchange contains "hang").
+        string first = report.Split('\n')[0];
         SpecProperty property =
-            report.Contains("Deadlock", StringComparison.OrdinalIgnoreCase) || report.Contains("hang", StringComparison.OrdinalIgnoreCase) ? SpecProperty.Deadlock
-            : report.Contains("exception", StringComparison.OrdinalIgnoreCase) ? SpecProperty.UnhandledException
-            : report.Contains("steps", StringComparison.OrdinalIgnoreCase) ? SpecProperty.StepBound
+            HasWord(first, "deadlock") ? SpecProperty.Deadlock
+            : HasWord(first, "exception") ? SpecProperty.UnhandledException
+            : HasWord(first, "hang") || HasWord(first, "hanging") ? SpecProperty.Deadlock
+            : HasWord(first, "steps") ? SpecProperty.StepBound
             : SpecProperty.Other;
         return new Violation(property, report);
     }
+
+    private static bool HasWord(string text, string word) =>
+        System.Text.RegularExpressions.Regex.IsMatch(text, $@"\b{word}\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     /// <summary>The report line: "Title violated: details".</summary>
     public override string ToString() => $"{Property.Title()} violated: {Details}";

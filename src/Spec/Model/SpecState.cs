@@ -31,6 +31,7 @@ public sealed class SpecState : IEquatable<SpecState>
     /// <summary>The state of a new manager of <paramref name="capacity"/> slots.</summary>
     public SpecState(int capacity, ulong firstGeneration = SlotWord.FirstGeneration)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _generation = Enumerable.Repeat(firstGeneration, capacity).ToArray();
         _flags = new byte[capacity];
         _readers = new int[capacity];
@@ -291,7 +292,7 @@ public sealed class SpecState : IEquatable<SpecState>
     {
         MemoryError error = Check(step.Token, staleError);
         int s = step.Token.Index;
-        bool full = !exclusive && _readers[s] == SlotWord.MaxReaders;
+        bool full = error == MemoryError.None && !exclusive && _readers[s] == SlotWord.MaxReaders;
         if (error == MemoryError.None && ((_flags[s] & Writer) != 0 || (exclusive && _readers[s] > 0) || full))
         {
             if (!step.Try)

@@ -141,6 +141,8 @@ public sealed class RaceDetector
         {
             Fail($"{Describe(task)} uses an optimistic copy of {location} that no re-check accepted");
         }
+
+        _accepted[task] = null; // one acceptance, one use: the next copy handed out needs its own
     }
 
     private void Release(int[] clock, Location location)
