@@ -51,7 +51,7 @@ internal static class MutantRunner
     private static readonly TimeSpan s_childBound = TimeSpan.FromMinutes(10);
 
     /// <summary>Tests that build or read the repository itself cannot run from a copied output folder.</summary>
-    private const string UnitFilter = "FullyQualifiedName!~SampleTests&FullyQualifiedName!~HangDetectionTests&FullyQualifiedName!~ReadmeExampleTests&FullyQualifiedName!~DocReferenceTests";
+    private const string UnitFilter = "FullyQualifiedName!~SampleTests&FullyQualifiedName!~HangDetectionTests&FullyQualifiedName!~ReadmeExampleTests&FullyQualifiedName!~DocReferenceTests&FullyQualifiedName!~WorkflowTests";
 
     public static int Run(Options options, TextWriter output, TextWriter error)
     {
