@@ -46,7 +46,7 @@ internal static class MutantRunner
     /// <summary>Iterations per scenario and strategy: the same as tests/Coyote's CorrectManagerTests.</summary>
     public const uint SuiteIterations = 200;
 
-    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
     private static readonly TimeSpan s_childBound = TimeSpan.FromMinutes(10);
 
