@@ -126,11 +126,12 @@ public class SingleThreadBenchmarks
         _intLock.ExitWrite();
     }
 
-    [Benchmark(Description = "ours: write guard (TryWrite+Dispose)")]
+    [Benchmark(Description = "ours: write guard (TryWrite+Commit+Dispose)")]
     public void WriteGuard()
     {
         _manager.TryWrite(_live, out WriteGuard<Payload> g, out _);
         g.Value.Header.Sequence++;
+        g.Commit();
         g.Dispose();
     }
 }

@@ -64,6 +64,7 @@ public static class TokenPipeline
                     ref Message<Reading> m = ref guard.Value;
                     m.Payload = m.Payload with { Celsius = (m.Payload.Celsius * 9 / 5) + 32 };
                     m.Header.Flags |= MessageFlags.Control;
+                    guard.Commit();
                 }
 
                 await cooked.Writer.WriteAsync(token, cancellationToken).ConfigureAwait(false);

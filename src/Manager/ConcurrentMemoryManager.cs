@@ -33,6 +33,7 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
 
     private readonly SlotManager<TPayload, ProductionSeam> _core;
     private readonly DiagnosticTracker? _diagnostics;
+    private readonly BorrowTracker? _borrows;
     private readonly ManagerMetrics.NameCounts _counts;
     private int _disposed;
 
@@ -61,6 +62,11 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
         _core = core;
         Name = options.Name ?? string.Empty;
         _diagnostics = options.DiagnosticMode ? new DiagnosticTracker(core.Capacity) : null;
+        if (options.DiagnosticMode)
+        {
+            _borrows = new BorrowTracker(core, options.TimeProvider ?? TimeProvider.System, options.GuardHoldThreshold, ReportLongHeldGuards);
+        }
+
         _counts = ManagerMetrics.CountsFor(Name);
         if (options.Name is not null)
         {
@@ -80,9 +86,11 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     /// <summary>The name given in <see cref="ConcurrentMemoryManagerOptions.Name"/> (empty when none).</summary>
     public string Name { get; }
 
-    /// <summary>In diagnostic mode: stale uses, double frees and leak reports. Raised on the thread that
-    /// noticed, after the operation is complete; an exception thrown by a handler is caught and ignored,
-    /// so a handler cannot change what the operation returns or throws.</summary>
+    /// <summary>In diagnostic mode: stale uses, double frees, leak reports and guards held longer than
+    /// <see cref="ConcurrentMemoryManagerOptions.GuardHoldThreshold"/>; in every mode: a slot retired at its last
+    /// generation. Raised on the thread that noticed (a timer's, for long-held guards), after the operation
+    /// is complete; an exception thrown by a handler is caught and ignored, so a handler cannot change what
+    /// the operation returns or throws.</summary>
     public event EventHandler<ManagerDiagnosticEventArgs>? Diagnostic;
 
     /// <inheritdoc />
@@ -138,17 +146,17 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     /// <inheritdoc />
     public ReadGuard<TPayload> Read(MessageToken token, CancellationToken cancellationToken)
     {
-        MemoryError error = _core.Read(token, WaitLimit.Until(cancellationToken), out ReadGuard<TPayload> guard);
+        MemoryError error = ReadCore(token, WaitLimit.Until(cancellationToken), out ReadGuard<TPayload> guard);
         return error == MemoryError.None ? guard : throw Failure(token, error);
     }
 
     /// <inheritdoc />
     public bool TryRead(MessageToken token, out ReadGuard<TPayload> guard, out MemoryError error) =>
-        Succeeded(token, error = _core.Read(token, WaitLimit.None, out guard));
+        Succeeded(token, error = ReadCore(token, WaitLimit.None, out guard));
 
     /// <inheritdoc />
     public bool TryRead(MessageToken token, TimeSpan timeout, out ReadGuard<TPayload> guard, out MemoryError error, CancellationToken cancellationToken = default) =>
-        Succeeded(token, error = _core.Read(token, WaitLimit.For(timeout, cancellationToken), out guard));
+        Succeeded(token, error = ReadCore(token, WaitLimit.For(timeout, cancellationToken), out guard));
 
     /// <inheritdoc />
     public WriteGuard<TPayload> Write(MessageToken token) => Write(token, CancellationToken.None);
@@ -156,17 +164,17 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     /// <inheritdoc />
     public WriteGuard<TPayload> Write(MessageToken token, CancellationToken cancellationToken)
     {
-        MemoryError error = _core.Write(token, WaitLimit.Until(cancellationToken), out WriteGuard<TPayload> guard);
+        MemoryError error = WriteCore(token, WaitLimit.Until(cancellationToken), out WriteGuard<TPayload> guard);
         return error == MemoryError.None ? guard : throw Failure(token, error);
     }
 
     /// <inheritdoc />
     public bool TryWrite(MessageToken token, out WriteGuard<TPayload> guard, out MemoryError error) =>
-        Succeeded(token, error = _core.Write(token, WaitLimit.None, out guard));
+        Succeeded(token, error = WriteCore(token, WaitLimit.None, out guard));
 
     /// <inheritdoc />
     public bool TryWrite(MessageToken token, TimeSpan timeout, out WriteGuard<TPayload> guard, out MemoryError error, CancellationToken cancellationToken = default) =>
-        Succeeded(token, error = _core.Write(token, WaitLimit.For(timeout, cancellationToken), out guard));
+        Succeeded(token, error = WriteCore(token, WaitLimit.For(timeout, cancellationToken), out guard));
 
     /// <inheritdoc />
     public HeaderGuard PeekHeader(MessageToken token) => PeekHeader(token, CancellationToken.None);
@@ -174,21 +182,42 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     /// <inheritdoc />
     public HeaderGuard PeekHeader(MessageToken token, CancellationToken cancellationToken)
     {
-        MemoryError error = _core.PeekHeader(token, WaitLimit.Until(cancellationToken), out HeaderGuard guard);
+        MemoryError error = PeekHeaderCore(token, WaitLimit.Until(cancellationToken), out HeaderGuard guard);
         return error == MemoryError.None ? guard : throw Failure(token, error);
     }
 
     /// <inheritdoc />
     public bool TryPeekHeader(MessageToken token, out HeaderGuard guard, out MemoryError error) =>
-        Succeeded(token, error = _core.PeekHeader(token, WaitLimit.None, out guard));
+        Succeeded(token, error = PeekHeaderCore(token, WaitLimit.None, out guard));
 
     /// <inheritdoc />
     public bool TryPeekHeader(MessageToken token, TimeSpan timeout, out HeaderGuard guard, out MemoryError error, CancellationToken cancellationToken = default) =>
-        Succeeded(token, error = _core.PeekHeader(token, WaitLimit.For(timeout, cancellationToken), out guard));
+        Succeeded(token, error = PeekHeaderCore(token, WaitLimit.For(timeout, cancellationToken), out guard));
 
     /// <inheritdoc />
     public bool TryCopyHeader(MessageToken token, out MessageHeader header, out MemoryError error) =>
         Succeeded(token, error = _core.CopyHeader(token, out header));
+
+    /// <inheritdoc />
+    public void Replace(MessageToken token, Message<TPayload> message) => Replace(token, message, CancellationToken.None);
+
+    /// <inheritdoc />
+    public void Replace(MessageToken token, Message<TPayload> message, CancellationToken cancellationToken)
+    {
+        MemoryError error = _core.Replace(token, message, WaitLimit.Until(cancellationToken));
+        if (error != MemoryError.None)
+        {
+            throw Failure(token, error);
+        }
+    }
+
+    /// <inheritdoc />
+    public bool TryReplace(MessageToken token, Message<TPayload> message, out MemoryError error) =>
+        Succeeded(token, error = _core.Replace(token, message, WaitLimit.None));
+
+    /// <inheritdoc />
+    public bool TryReplace(MessageToken token, Message<TPayload> message, TimeSpan timeout, out MemoryError error, CancellationToken cancellationToken = default) =>
+        Succeeded(token, error = _core.Replace(token, message, WaitLimit.For(timeout, cancellationToken)));
 
     /// <inheritdoc />
     public void Free(MessageToken token) => Free(token, CancellationToken.None);
@@ -233,13 +262,73 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
 
     private MemoryError FreeCore(MessageToken token, WaitLimit wait)
     {
-        MemoryError error = _core.Free(token, wait);
-        if (error == MemoryError.None && (ManagerMetrics.Frees.Enabled || _diagnostics is not null))
+        MemoryError error = _core.Free(token, wait, out bool retired);
+        if (error == MemoryError.None)
         {
-            OnFreed(token);
+            if (ManagerMetrics.Frees.Enabled || _diagnostics is not null)
+            {
+                OnFreed(token);
+            }
+
+            if (retired)
+            {
+                OnRetired(token);
+            }
         }
 
         return error;
+    }
+
+    // The guard-taking calls: the core's, then, in diagnostic mode, a record of who holds the guard.
+
+    private MemoryError ReadCore(MessageToken token, WaitLimit wait, out ReadGuard<TPayload> guard)
+    {
+        MemoryError error = _core.Read(token, wait, out guard);
+        if (error == MemoryError.None && _borrows is not null)
+        {
+            guard = guard.Tracked(_borrows, _borrows.Acquired(token, GuardKind.Read));
+        }
+
+        return error;
+    }
+
+    private MemoryError WriteCore(MessageToken token, WaitLimit wait, out WriteGuard<TPayload> guard)
+    {
+        MemoryError error = _core.Write(token, wait, out guard);
+        if (error == MemoryError.None && _borrows is not null)
+        {
+            guard = guard.Tracked(_borrows, _borrows.Acquired(token, GuardKind.Write));
+        }
+
+        return error;
+    }
+
+    private MemoryError PeekHeaderCore(MessageToken token, WaitLimit wait, out HeaderGuard guard)
+    {
+        MemoryError error = _core.PeekHeader(token, wait, out guard);
+        if (error == MemoryError.None && _borrows is not null)
+        {
+            guard = guard.Tracked(_borrows, _borrows.Acquired(token, GuardKind.Header));
+        }
+
+        return error;
+    }
+
+    /// <summary>The guards held longer than <see cref="ConcurrentMemoryManagerOptions.GuardHoldThreshold"/>
+    /// now, each with the stack of its acquire (diagnostic mode only).</summary>
+    /// <exception cref="InvalidOperationException">The manager is not in diagnostic mode.</exception>
+    public IReadOnlyList<HeldGuard> GetLongHeldGuards() =>
+        (_borrows ?? throw new InvalidOperationException("GetLongHeldGuards needs ConcurrentMemoryManagerOptions.DiagnosticMode.")).HeldLongerThanThreshold();
+
+    /// <summary>The timer's check: raises <see cref="Diagnostic"/> once for each guard that has become
+    /// long-held since the last check.</summary>
+    private void ReportLongHeldGuards()
+    {
+        IReadOnlyList<HeldGuard> held = _borrows!.NewlyHeldLongerThanThreshold();
+        if (held.Count > 0)
+        {
+            RaiseDiagnostic(new ManagerDiagnosticEventArgs(HeldGuard.Describe(held), [], default, MemoryError.None, null) { HeldGuards = held });
+        }
     }
 
     /// <summary>The tokens stored and not yet freed, each with the stack of its Store (diagnostic mode only).</summary>
@@ -272,6 +361,7 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
         }
 
         ManagerMetrics.Unregister(this);
+        _borrows?.Dispose();
         if (_diagnostics is not null)
         {
             CheckForLeaks();
@@ -290,6 +380,17 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     {
         ManagerMetrics.Count(ManagerMetrics.Frees, ref _counts.Frees);
         _diagnostics?.OnFreed(token);
+    }
+
+    /// <summary>A slot retired at its last generation: counted (<c>managerverified.slots_retired</c>) and
+    /// reported through <see cref="Diagnostic"/> in every mode; the manager has one slot fewer for good.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void OnRetired(MessageToken token)
+    {
+        Interlocked.Increment(ref _counts.Retired);
+        RaiseDiagnostic(new ManagerDiagnosticEventArgs(
+            $"slot {token.Index} retired: {token} was its last generation; the manager now has {Capacity - _core.RetiredSlots} usable slots",
+            [], token, MemoryError.None, null) { RetiredSlot = true });
     }
 
     /// <summary>Raises <see cref="Diagnostic"/>. Each handler runs on its own: one that throws is skipped,
@@ -318,6 +419,13 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     /// returns the exception a blocking method throws, which says where the token was freed.</summary>
     private MemoryManagerException Explain(MessageToken token, MemoryError error)
     {
+        if (error == MemoryError.ForeignToken && _diagnostics is not null)
+        {
+            string foreign = $"{token} was issued by another manager (manager {token.ManagerId}, this is {_core.Id}); nothing was changed";
+            RaiseDiagnostic(new ManagerDiagnosticEventArgs(foreign, [], token, error, null));
+            return new MemoryManagerException(error, foreign);
+        }
+
         if (error is not (MemoryError.StaleToken or MemoryError.NotAllocated) || _diagnostics is null)
         {
             return new MemoryManagerException(error);

@@ -17,5 +17,18 @@ public sealed class ConcurrentMemoryManagerOptions
     /// or a stale use says where the token was freed. Costs a stack trace per Store and Free: for
     /// development and tests, not production.
     /// </summary>
+    /// <remarks>Diagnostic mode also records the acquire stack of every guard, and reports (through
+    /// <see cref="ConcurrentMemoryManager{TPayload}.Diagnostic"/> and
+    /// <see cref="ConcurrentMemoryManager{TPayload}.GetLongHeldGuards"/>) guards held longer than
+    /// <see cref="GuardHoldThreshold"/>: the usual cause of a Free or Write that never returns.</remarks>
     public bool DiagnosticMode { get; init; }
+
+    /// <summary>In diagnostic mode: how long a guard may be held before it is reported, with its acquire
+    /// stack. Checked every threshold, so a report comes between one and two thresholds after the acquire.
+    /// Default 10 seconds.</summary>
+    public TimeSpan GuardHoldThreshold { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The clock and timers diagnostic mode uses (default <see cref="TimeProvider.System"/>); tests
+    /// pass their own to report long-held guards without waiting.</summary>
+    public TimeProvider? TimeProvider { get; init; }
 }

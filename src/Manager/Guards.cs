@@ -6,13 +6,17 @@ namespace ManagerVerified;
 /// <summary>Releases slot locks for guards. Implemented by the manager core.</summary>
 internal interface ISlotLockOwner
 {
-    /// <summary>Releases a read borrow of <paramref name="index"/> taken with <paramref name="generation"/>;
-    /// false (and nothing changed) when the slot holds no read borrow of that generation.</summary>
-    bool ExitRead(int index, ulong generation);
+    /// <summary>Releases a read borrow taken with <paramref name="token"/> (<paramref name="ticket"/>: diagnostic
+    /// mode's record of it, or 0); false (and nothing changed) when the slot holds no read borrow of that generation.</summary>
+    bool ExitRead(MessageToken token, int ticket);
 
-    /// <summary>Releases the write borrow of <paramref name="index"/> taken with <paramref name="generation"/>;
-    /// false (and nothing changed) when the slot holds no exclusive borrow of that generation.</summary>
-    bool ExitWrite(int index, ulong generation);
+    /// <summary>Releases the write borrow taken with <paramref name="token"/>: published when committed, else
+    /// the slot is poisoned; false (and nothing changed) when the slot holds no exclusive borrow of that generation.</summary>
+    bool ExitWrite(MessageToken token, int ticket);
+
+    /// <summary>Marks the write borrow taken with <paramref name="token"/> as complete; false (and nothing
+    /// changed) when the slot holds no exclusive borrow of that generation.</summary>
+    bool CommitWrite(MessageToken token);
 }
 
 /// <summary>
@@ -27,16 +31,19 @@ public ref struct ReadGuard<TPayload>
 {
     private ISlotLockOwner? _owner;
     private readonly ref Message<TPayload> _value;
-    private readonly int _index;
-    private readonly ulong _generation;
+    private readonly MessageToken _token;
+    private readonly int _ticket;
 
-    internal ReadGuard(ISlotLockOwner owner, ref Message<TPayload> value, int index, ulong generation)
+    internal ReadGuard(ISlotLockOwner owner, ref Message<TPayload> value, MessageToken token, int ticket = 0)
     {
         _owner = owner;
         _value = ref value;
-        _index = index;
-        _generation = generation;
+        _token = token;
+        _ticket = ticket;
     }
+
+    /// <summary>The same borrow, released through <paramref name="owner"/> (diagnostic mode's tracking).</summary>
+    internal readonly ReadGuard<TPayload> Tracked(ISlotLockOwner owner, int ticket) => new(owner, ref _value, _token, ticket);
 
     /// <summary>The borrowed message. Throws <see cref="ObjectDisposedException"/> after the guard is disposed.</summary>
     public readonly ref readonly Message<TPayload> Value
@@ -60,7 +67,7 @@ public ref struct ReadGuard<TPayload>
         if (owner is not null)
         {
             _owner = null;
-            if (!owner.ExitRead(_index, _generation))
+            if (!owner.ExitRead(_token, _ticket))
             {
                 GuardThrow.NotBorrowed();
             }
@@ -69,9 +76,20 @@ public ref struct ReadGuard<TPayload>
 }
 
 /// <summary>
-/// An exclusive (write) borrow of one stored message. Use with <c>using</c>; disposing twice is
-/// harmless. An exception thrown inside the <c>using</c> scope still releases the slot.
+/// An exclusive (write) borrow of one stored message. Use with <c>using</c>, and call <see cref="Commit"/>
+/// when the write is complete: disposing publishes a committed write; a guard disposed without
+/// <see cref="Commit"/> (an exception left the scope, or an early return) poisons the slot, so nobody reads
+/// a half-written message. Disposing twice is harmless.
 /// </summary>
+/// <example><code>
+/// using (var guard = manager.Write(token))
+/// {
+///     guard.Value.Payload = Compute();   // may throw: the slot is then poisoned, not half-published
+///     guard.Commit();
+/// }
+/// </code>
+/// Reads, writes and header copies of a poisoned message get <see cref="MemoryError.Poisoned"/> until the
+/// owner replaces the whole message (<see cref="ConcurrentMemoryManager{TPayload}.Replace(MessageToken, Message{TPayload})"/>) or frees it.</example>
 /// <typeparam name="TPayload">The payload type.</typeparam>
 /// <remarks>A ref struct: it cannot be stored on the heap, outlive its scope or cross an <c>await</c>.
 /// Do not copy it: a copy released after the guard is refused (<see cref="MemoryError.NotBorrowed"/>),
@@ -80,16 +98,19 @@ public ref struct WriteGuard<TPayload>
 {
     private ISlotLockOwner? _owner;
     private readonly ref Message<TPayload> _value;
-    private readonly int _index;
-    private readonly ulong _generation;
+    private readonly MessageToken _token;
+    private readonly int _ticket;
 
-    internal WriteGuard(ISlotLockOwner owner, ref Message<TPayload> value, int index, ulong generation)
+    internal WriteGuard(ISlotLockOwner owner, ref Message<TPayload> value, MessageToken token, int ticket = 0)
     {
-        _generation = generation;
         _owner = owner;
         _value = ref value;
-        _index = index;
+        _token = token;
+        _ticket = ticket;
     }
+
+    /// <summary>The same borrow, released through <paramref name="owner"/> (diagnostic mode's tracking).</summary>
+    internal readonly WriteGuard<TPayload> Tracked(ISlotLockOwner owner, int ticket) => new(owner, ref _value, _token, ticket);
 
     /// <summary>The borrowed message, writable in place. Throws <see cref="ObjectDisposedException"/> after the guard is disposed.</summary>
     public readonly ref Message<TPayload> Value
@@ -106,14 +127,33 @@ public ref struct WriteGuard<TPayload>
         }
     }
 
-    /// <summary>Releases the write lock. Harmless when already released.</summary>
+    /// <summary>Marks the write complete: <see cref="Dispose"/> then publishes it instead of poisoning the
+    /// slot. Call it last in the write scope; calling it again is harmless.</summary>
+    /// <exception cref="ObjectDisposedException">The guard has been disposed.</exception>
+    /// <exception cref="MemoryManagerException">The guard is a copy whose borrow was already released (<see cref="MemoryError.NotBorrowed"/>).</exception>
+    public readonly void Commit()
+    {
+        ISlotLockOwner? owner = _owner;
+        if (owner is null)
+        {
+            GuardThrow.Disposed();
+        }
+
+        if (!owner.CommitWrite(_token))
+        {
+            GuardThrow.NotBorrowed();
+        }
+    }
+
+    /// <summary>Releases the write lock: publishes a committed write, or poisons the slot when <see cref="Commit"/>
+    /// was not called. Harmless when already released.</summary>
     public void Dispose()
     {
         ISlotLockOwner? owner = _owner;
         if (owner is not null)
         {
             _owner = null;
-            if (!owner.ExitWrite(_index, _generation))
+            if (!owner.ExitWrite(_token, _ticket))
             {
                 GuardThrow.NotBorrowed();
             }
@@ -132,16 +172,19 @@ public ref struct HeaderGuard
 {
     private ISlotLockOwner? _owner;
     private readonly ref MessageHeader _value;
-    private readonly int _index;
-    private readonly ulong _generation;
+    private readonly MessageToken _token;
+    private readonly int _ticket;
 
-    internal HeaderGuard(ISlotLockOwner owner, ref MessageHeader value, int index, ulong generation)
+    internal HeaderGuard(ISlotLockOwner owner, ref MessageHeader value, MessageToken token, int ticket = 0)
     {
-        _generation = generation;
         _owner = owner;
         _value = ref value;
-        _index = index;
+        _token = token;
+        _ticket = ticket;
     }
+
+    /// <summary>The same borrow, released through <paramref name="owner"/> (diagnostic mode's tracking).</summary>
+    internal readonly HeaderGuard Tracked(ISlotLockOwner owner, int ticket) => new(owner, ref _value, _token, ticket);
 
     /// <summary>The borrowed header. Throws <see cref="ObjectDisposedException"/> after the guard is disposed.</summary>
     public readonly ref readonly MessageHeader Value
@@ -165,7 +208,7 @@ public ref struct HeaderGuard
         if (owner is not null)
         {
             _owner = null;
-            if (!owner.ExitRead(_index, _generation))
+            if (!owner.ExitRead(_token, _ticket))
             {
                 GuardThrow.NotBorrowed();
             }

@@ -135,6 +135,40 @@ public interface IMemoryManager<TPayload> : IHeaderStore
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while the call waited; nothing was taken.</exception>
     bool TryWrite(MessageToken token, TimeSpan timeout, out WriteGuard<TPayload> guard, out MemoryError error, CancellationToken cancellationToken = default);
 
+    /// <summary>Overwrites the whole message and publishes it, waiting while the slot is read- or write-locked.
+    /// A completed write: it also clears <see cref="MemoryError.Poisoned"/>, which is how the owner recovers a
+    /// message whose write scope ended by an exception.</summary>
+    /// <param name="token">The token.</param>
+    /// <param name="message">The new message.</param>
+    /// <exception cref="MemoryManagerException">The token is bad, stale or foreign.</exception>
+    void Replace(MessageToken token, Message<TPayload> message);
+
+    /// <summary>Overwrites the whole message (clearing poison) without waiting.</summary>
+    /// <param name="token">The token.</param>
+    /// <param name="message">The new message.</param>
+    /// <param name="error">Why not, when it returns false.</param>
+    /// <returns>True when the message was replaced.</returns>
+    bool TryReplace(MessageToken token, Message<TPayload> message, out MemoryError error);
+
+    /// <summary>Overwrites the whole message (clearing poison), waiting while the slot is borrowed until
+    /// <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <param name="token">The token.</param>
+    /// <param name="message">The new message.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="MemoryManagerException">The token is bad, stale or foreign.</exception>
+    /// <exception cref="OperationCanceledException">The wait was cancelled; nothing was changed.</exception>
+    void Replace(MessageToken token, Message<TPayload> message, CancellationToken cancellationToken);
+
+    /// <summary>Overwrites the whole message (clearing poison), waiting at most <paramref name="timeout"/>
+    /// while the slot is borrowed.</summary>
+    /// <param name="token">The token.</param>
+    /// <param name="message">The new message.</param>
+    /// <param name="timeout">The longest wait (<see cref="Timeout.InfiniteTimeSpan"/>: no limit).</param>
+    /// <param name="error">Why not, when it returns false (<see cref="MemoryError.Timeout"/> when the wait gave up).</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>True when the message was replaced.</returns>
+    bool TryReplace(MessageToken token, Message<TPayload> message, TimeSpan timeout, out MemoryError error, CancellationToken cancellationToken = default);
+
     /// <summary>Frees a message, waiting for every guard on its slot to be released.</summary>
     /// <param name="token">The message's token; it stops working when this returns.</param>
     /// <exception cref="MemoryManagerException"><see cref="MemoryError.BadToken"/> or <see cref="MemoryError.NotAllocated"/>.</exception>

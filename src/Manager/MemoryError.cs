@@ -11,7 +11,8 @@ public enum MemoryError
     /// <summary>Store found no free slot at its linearization point.</summary>
     NoFreeSlots = 1,
 
-    /// <summary>The token is <c>default</c>, its index is out of range, or its generation was never issued by that slot.</summary>
+    /// <summary>The token is <c>default</c>, its index is out of range, or its generation was never issued by that slot.
+    /// (A token of another manager gets <see cref="ForeignToken"/>.)</summary>
     BadToken = 2,
 
     /// <summary>Read, write or header access with a token whose message has been freed.</summary>
@@ -36,6 +37,15 @@ public enum MemoryError
     /// <summary>A guard's release matched no borrow of its generation (a copy of the guard released after
     /// the guard itself, or a release after the slot was freed). Thrown by the guard's Dispose; nothing changed.</summary>
     NotBorrowed = 9,
+
+    /// <summary>The message is poisoned: a write guard was disposed without
+    /// <see cref="WriteGuard{TPayload}.Commit"/> (an exception ended the write scope), so the message may be half
+    /// written. Reads, writes and header copies get this until the owner replaces the whole message
+    /// (<see cref="ConcurrentMemoryManager{TPayload}.Replace(MessageToken, Message{TPayload})"/>) or frees it.</summary>
+    Poisoned = 10,
+
+    /// <summary>The token was issued by another manager; nothing was changed.</summary>
+    ForeignToken = 11,
 }
 
 /// <summary>Thrown by the blocking (non-Try) manager methods when an operation fails.</summary>
@@ -85,7 +95,7 @@ public sealed class MemoryManagerException : InvalidOperationException
     private static string Describe(MemoryError error) => error switch
     {
         MemoryError.NoFreeSlots => "No free slot: the manager is full.",
-        MemoryError.BadToken => "The token was never issued by this manager (default, out of range, or an unissued generation).",
+        MemoryError.BadToken => "The token is not a token this manager issued (default, out of range, or an unissued generation).",
         MemoryError.StaleToken => "The token's message has been freed.",
         MemoryError.NotAllocated => "The token's message has already been freed.",
         MemoryError.AlreadyBorrowed => "The slot is borrowed in a conflicting mode.",
@@ -93,6 +103,8 @@ public sealed class MemoryManagerException : InvalidOperationException
         MemoryError.ReaderLimit => "The slot already has the most read guards it can count.",
         MemoryError.Timeout => "A conflicting borrow outlasted the timeout.",
         MemoryError.NotBorrowed => "The guard's borrow was already released (a copied guard released twice?); nothing was changed.",
+        MemoryError.Poisoned => "The message is poisoned: a write guard was disposed without Commit(); replace the message or free it.",
+        MemoryError.ForeignToken => "The token was issued by another manager; nothing was changed.",
         _ => "Unspecified memory manager error.",
     };
 }

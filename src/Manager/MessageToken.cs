@@ -4,59 +4,79 @@ using ManagerVerified.Core;
 namespace ManagerVerified;
 
 /// <summary>
-/// An opaque handle to a stored message: the slot index and the generation the slot had when the
-/// message was stored. A token stops working the moment its message is freed; <c>default</c> is never valid.
+/// An opaque handle to a stored message: the manager that issued it, the slot index and the
+/// generation the slot had when the message was stored. A token stops working the moment its message
+/// is freed, works on no other manager, and <c>default</c> is never valid.
 /// </summary>
 /// <remarks>
-/// Tokens are 8 bytes, copyable and comparable, so they can be passed between threads (for example
+/// Tokens are 16 bytes, copyable and comparable, so they can be passed between threads (for example
 /// through a channel) instead of the messages themselves.
 /// </remarks>
 [DebuggerDisplay("{ToString(),nq}")]
 public readonly struct MessageToken : IEquatable<MessageToken>
 {
-    // Layout (64 bits):
-    //   [63 ............................ 24][23 ................. 0]
-    //    generation (40 bits, never 0)        slot index (24 bits)
-    // The generation field has the same width and position as in SlotWord, so a token and the
-    // slot word it names compare by their top 40 bits.
+    // Layout (128 bits, two words):
+    //   low word:  [63 ........................ 26][25 24][23 ................. 0]
+    //               generation low (38 bits)        0  0   slot index (24 bits)
+    //   high word: [63 ........................ 32][31 ......................... 0]
+    //               manager id (32 bits, never 0)   generation epoch (32 bits)
+    // The generation low part has the same width and position as in SlotWord, and the epoch is the
+    // slot's epoch word: the whole generation (70 bits, never 0) is epoch : low.
     internal const int IndexBits = 24;
     internal const int IndexMask = (1 << IndexBits) - 1;
 
-    private readonly ulong _value;
+    private readonly ulong _low;
+    private readonly ulong _high;
 
-    internal MessageToken(int index, ulong generation)
+    internal MessageToken(int index, UInt128 generation, uint managerId)
     {
         Debug.Assert((uint)index <= IndexMask);
         Debug.Assert(generation != 0 && generation <= SlotWord.MaxGeneration);
-        _value = (generation << IndexBits) | (uint)index;
+        _low = (SlotWord.LowOf(generation) << SlotWord.GenerationShift) | (uint)index;
+        _high = ((ulong)managerId << 32) | SlotWord.EpochOf(generation);
     }
 
-    private MessageToken(ulong value) => _value = value;
+    private MessageToken(ulong low, ulong high)
+    {
+        _low = low;
+        _high = high;
+    }
 
     /// <summary>The slot index.</summary>
-    internal int Index => (int)(_value & IndexMask);
+    internal int Index => (int)(_low & IndexMask);
 
-    /// <summary>The generation of the slot when the message was stored (0 only for an invalid token).</summary>
-    internal ulong Generation => _value >> IndexBits;
+    /// <summary>The generation modulo 2^38, as the slot word holds it.</summary>
+    internal ulong LowGeneration => _low >> SlotWord.GenerationShift;
 
-    /// <summary>The token's 64-bit representation, for logging or for passing through untyped channels.</summary>
-    public ulong RawValue => _value;
+    /// <summary>The generation's epoch, as the slot's epoch word holds it.</summary>
+    internal uint Epoch => (uint)_high;
 
-    /// <summary>Rebuilds a token from <see cref="RawValue"/>. A value that was never a token is rejected by the manager with <see cref="MemoryError.BadToken"/>.</summary>
+    /// <summary>The whole generation of the slot when the message was stored (0 only for an invalid token).</summary>
+    internal UInt128 Generation => SlotWord.Join(Epoch, LowGeneration);
+
+    /// <summary>The issuing manager's identity (0 only for an invalid token).</summary>
+    internal uint ManagerId => (uint)(_high >> 32);
+
+    /// <summary>The token's 128-bit representation, for logging or for passing through untyped channels.</summary>
+    public UInt128 RawValue => new(_high, _low);
+
+    /// <summary>Rebuilds a token from <see cref="RawValue"/>. A value that was never a token is rejected by
+    /// the manager with <see cref="MemoryError.BadToken"/> or <see cref="MemoryError.ForeignToken"/>.</summary>
     /// <param name="rawValue">A value obtained from <see cref="RawValue"/>.</param>
     /// <returns>The token.</returns>
-    public static MessageToken FromRawValue(ulong rawValue) => new(rawValue);
+    public static MessageToken FromRawValue(UInt128 rawValue) => new((ulong)rawValue, (ulong)(rawValue >> 64));
 
     /// <inheritdoc />
-    public bool Equals(MessageToken other) => _value == other._value;
+    public bool Equals(MessageToken other) => _low == other._low && _high == other._high;
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => obj is MessageToken other && Equals(other);
 
     /// <inheritdoc />
-    public override int GetHashCode() => _value.GetHashCode();
+    public override int GetHashCode() => HashCode.Combine(_low, _high);
 
     /// <inheritdoc />
+    /// <remarks>The manager's identity is left out: it differs from run to run, the slot and generation do not.</remarks>
     public override string ToString() => $"#{Index}@{Generation}";
 
     /// <summary>Compares two tokens.</summary>

@@ -16,13 +16,15 @@ public sealed class MutantCatalogTests
     public void Catalog_EveryMutantAppliesToTheCurrentSource_AndChangesIt()
     {
         IReadOnlyList<Mutant> catalog = MutantCatalog.Load(s_root);
+        string invariants = File.ReadAllText(Path.Combine(s_root, "docs", "invariants.md"));
         Assert.True(catalog.Count >= 30, $"{catalog.Count} mutants");
         Assert.Equal(catalog.Count, catalog.Select(m => m.Id).Distinct().Count());
         foreach (Mutant mutant in catalog)
         {
             string source = File.ReadAllText(Path.Combine(s_root, mutant.File)).Replace("\r\n", "\n", StringComparison.Ordinal);
             Assert.NotEqual(source, mutant.Apply(source));
-            Assert.Matches("^I[1-9]$", mutant.Invariant);
+            Assert.Matches("^I[1-9][0-9]?$", mutant.Invariant);
+            Assert.Contains($"\n## {mutant.Invariant}. ", invariants, StringComparison.Ordinal); // the invariant it breaks is documented
         }
     }
 

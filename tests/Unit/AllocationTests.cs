@@ -42,6 +42,7 @@ public sealed class AllocationTests
         using (WriteGuard<Payload> write = manager.Write(token))
         {
             write.Value.Payload.A = 2;
+            write.Commit();
         }
 
         using (HeaderGuard header = manager.PeekHeader(token))

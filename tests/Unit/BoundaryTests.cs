@@ -15,7 +15,7 @@ public sealed class BoundaryTests
     {
         var manager = new ConcurrentMemoryManager<int>(2);
         manager.Store(new Message<int>(default, 1));
-        var token = new MessageToken(2, SlotWord.FirstGeneration);
+        var token = new MessageToken(2, SlotWord.FirstGeneration, manager.Core.Id);
         Assert.Equal(MemoryError.BadToken, manager.TryRead(token, out _, out MemoryError read) ? MemoryError.None : read);
         Assert.Equal(MemoryError.BadToken, manager.TryPeekHeader(token, out _, out MemoryError peek) ? MemoryError.None : peek);
         Assert.Equal(MemoryError.BadToken, manager.TryWrite(token, out _, out MemoryError write) ? MemoryError.None : write);
@@ -56,17 +56,18 @@ public sealed class BoundaryTests
         Assert.Equal(MemoryError.NoFreeSlots, error);
         Assert.Equal(0, manager.Available);
         QuiescentSnapshot snapshot = manager.Core.SnapshotQuiescent();
-        Assert.Equal(SlotWord.Pack(SlotWord.MaxGeneration, live: false, retired: true, writer: false, readers: 0).Value, snapshot.Words[0].Value);
+        Assert.Equal(SlotWord.Pack(SlotWord.LowOf(SlotWord.MaxGeneration), live: false, retired: true, writer: false, readers: 0).Value, snapshot.Words[0].Value);
         Assert.Empty(snapshot.FreeList);
     }
 
     [Theory]
-    [InlineData(0, 1UL, "capacity")]
-    [InlineData(ConcurrentMemoryManager<long>.MaxCapacity + 1, 1UL, "capacity")]
-    [InlineData(1, 0UL, "startGeneration")]
-    [InlineData(1, SlotWord.MaxGeneration + 1, "startGeneration")]
-    public void SlotManager_ArgumentsOutOfRange_Throw(int capacity, ulong startGeneration, string parameter)
+    [InlineData(0, 1, "capacity")]
+    [InlineData(ConcurrentMemoryManager<long>.MaxCapacity + 1, 1, "capacity")]
+    [InlineData(1, 0, "startGeneration")]
+    [InlineData(1, -1, "startGeneration")] // -1: one past the last generation
+    public void SlotManager_ArgumentsOutOfRange_Throw(int capacity, int start, string parameter)
     {
+        UInt128 startGeneration = start < 0 ? SlotWord.MaxGeneration + 1 : (UInt128)start;
         // The core checks its own arguments (not only the public factories), so a verification
         // factory or a future caller cannot build a manager whose words overflow.
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>

@@ -134,6 +134,7 @@ public sealed class DiagnosticsTests
             {
                 using WriteGuard<int> w = manager.Write(token);
                 w.Value.Payload = 1;
+                w.Commit();
             }
             else
             {
@@ -151,6 +152,7 @@ public sealed class DiagnosticsTests
         }
         else
         {
+            writeHolder.Commit(); // nothing written: publish the message unchanged
             writeHolder.Dispose();
         }
 

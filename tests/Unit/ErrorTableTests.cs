@@ -38,7 +38,7 @@ public sealed class ErrorTableTests
     public void Read_IndexOutOfRange_BadToken()
     {
         var manager = TestMessages.Manager(2);
-        var token = new MessageToken(5, 1);
+        var token = new MessageToken(5, 1, manager.Core.Id);
         Assert.False(manager.TryRead(token, out _, out MemoryError error));
         Assert.Equal(MemoryError.BadToken, error);
     }
@@ -48,10 +48,10 @@ public sealed class ErrorTableTests
     {
         var manager = TestMessages.Manager(2);
         MessageToken issued = manager.Store(TestMessages.Of(1));
-        var future = new MessageToken(issued.Index, issued.Generation + 1);
+        var future = new MessageToken(issued.Index, issued.Generation + 1, manager.Core.Id);
         Assert.False(manager.TryRead(future, out _, out MemoryError error));
         Assert.Equal(MemoryError.BadToken, error);
-        var neverStored = new MessageToken(1, 1); // slot 1 issued nothing yet
+        var neverStored = new MessageToken(1, 1, manager.Core.Id); // slot 1 issued nothing yet
         Assert.False(manager.TryPeekHeader(neverStored, out _, out error));
         Assert.Equal(MemoryError.BadToken, error);
     }
@@ -272,7 +272,7 @@ public sealed class ErrorTableTests
         Assert.False(manager.TryFree(freed, out _));
         Assert.False(manager.TryFree(default, out _));
 
-        Assert.False(manager.TryRead(new MessageToken(1, 99), out _, out _));
+        Assert.False(manager.TryRead(new MessageToken(1, 99, manager.Core.Id), out _, out _));
 
         QuiescentSnapshot after = Snapshot(manager);
         Assert.Equal(before.Available, after.Available);
@@ -293,16 +293,122 @@ public sealed class ErrorTableTests
     }
 
     [Fact]
-    public void WriteGuard_ExceptionInScope_LeavesSlotUnlockedAndValid()
+    public void WriteGuard_ExceptionInScope_PoisonsUntilTheOwnerReplaces()
     {
         var manager = TestMessages.Manager(1);
         MessageToken token = manager.Store(TestMessages.Of(1));
         Assert.Throws<InvalidOperationException>(() => WriteThenThrow(manager, token));
 
-        Assert.True(manager.TryWrite(token, out WriteGuard<long> again, out _));
-        again.Dispose();
+        // The slot is unlocked, and nobody sees the half-written message.
+        Assert.False(manager.TryRead(token, out _, out MemoryError error));
+        Assert.Equal(MemoryError.Poisoned, error);
+        Assert.False(manager.TryPeekHeader(token, out _, out error));
+        Assert.Equal(MemoryError.Poisoned, error);
+        Assert.False(manager.TryCopyHeader(token, out _, out error));
+        Assert.Equal(MemoryError.Poisoned, error);
+        Assert.False(manager.TryWrite(token, out _, out error));
+        Assert.Equal(MemoryError.Poisoned, error);
+        Assert.Equal(MemoryError.Poisoned, Assert.Throws<MemoryManagerException>(() => { using var r = manager.Read(token); }).Error);
+        Assert.DoesNotContain(Snapshot(manager).Words, w => w.HasWriter || w.Readers != 0);
+
+        // The owner's completed write clears it.
+        manager.Replace(token, TestMessages.Of(3));
+        using (var reader = manager.Read(token))
+        {
+            Assert.Equal(3, reader.Value.Payload);
+        }
+
+        Assert.False(Snapshot(manager).Words[0].IsPoisoned);
+    }
+
+    [Fact]
+    public void WriteGuard_Committed_Publishes_AndClearsNothingElse()
+    {
+        var manager = TestMessages.Manager(1);
+        MessageToken token = manager.Store(TestMessages.Of(1));
+        using (var guard = manager.Write(token))
+        {
+            guard.Value = TestMessages.Of(2);
+            guard.Commit();
+            guard.Commit(); // harmless
+        }
+
         using var reader = manager.Read(token);
         Assert.Equal(2, reader.Value.Payload);
+    }
+
+    [Fact]
+    public void PoisonedMessage_FreeWorks_AndTheSlotComesBackClean()
+    {
+        var manager = TestMessages.Manager(1);
+        MessageToken token = manager.Store(TestMessages.Of(1));
+        var guard = manager.Write(token);
+        guard.Dispose(); // no Commit: poisoned
+        Assert.True(manager.TryFree(token, out _));
+        MessageToken next = manager.Store(TestMessages.Of(4));
+        using var reader = manager.Read(next);
+        Assert.Equal(4, reader.Value.Payload);
+        Assert.False(Snapshot(manager).Words[0].IsPoisoned);
+    }
+
+    [Fact]
+    public void Commit_OnADisposedGuard_Throws_AndOnACopyAfterRelease_IsRefused()
+    {
+        var manager = TestMessages.Manager(1);
+        MessageToken token = manager.Store(TestMessages.Of(1));
+        var guard = manager.Write(token);
+#pragma warning disable MV0001 // the copy is the point: its commit must be refused
+        WriteGuard<long> copy = guard;
+#pragma warning restore MV0001
+        guard.Commit();
+        guard.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => CommitDisposed(manager, token));
+        Assert.Equal(MemoryError.NotBorrowed, CommitError(ref copy));
+        Assert.False(Snapshot(manager).Words[0].IsPoisoned);
+        Assert.False(Snapshot(manager).Words[0].HasWriter);
+    }
+
+    [Fact]
+    public void Commit_OfACopy_WhileTheSlotsNextWriterHoldsIt_IsRefused_AndTheWriterStillPoisons()
+    {
+        var manager = TestMessages.Manager(1);
+        MessageToken first = manager.Store(TestMessages.Of(1));
+        var guard = manager.Write(first);
+#pragma warning disable MV0001 // the copy is the point: it must not commit someone else's write
+        WriteGuard<long> copy = guard;
+#pragma warning restore MV0001
+        guard.Commit();
+        guard.Dispose();
+        manager.Free(first);
+        MessageToken second = manager.Store(TestMessages.Of(2));
+        var next = manager.Write(second); // the slot's next writer, of a later generation
+
+        Assert.Equal(MemoryError.NotBorrowed, CommitError(ref copy));
+        next.Value.Header.Sequence = 99; // half a write, then the scope ends without Commit
+        next.Dispose();
+        Assert.False(manager.TryRead(second, out _, out MemoryError error));
+        Assert.Equal(MemoryError.Poisoned, error);
+    }
+
+    private static void CommitDisposed(ConcurrentMemoryManager<long> manager, MessageToken token)
+    {
+        var guard = manager.Write(token);
+        guard.Commit();
+        guard.Dispose();
+        guard.Commit();
+    }
+
+    private static MemoryError CommitError(ref WriteGuard<long> guard)
+    {
+        try
+        {
+            guard.Commit();
+            return MemoryError.None;
+        }
+        catch (MemoryManagerException e)
+        {
+            return e.Error;
+        }
     }
 
     [Fact]
@@ -314,6 +420,7 @@ public sealed class ErrorTableTests
         read.Dispose();
         read.Dispose();
         var write = manager.Write(token);
+        write.Commit();
         write.Dispose();
         write.Dispose();
         var header = manager.PeekHeader(token);
@@ -332,6 +439,7 @@ public sealed class ErrorTableTests
         var read = manager.Read(token);
         read.Dispose();
         var write = manager.Write(token);
+        write.Commit();
         write.Dispose();
         var header = manager.PeekHeader(token);
         header.Dispose();

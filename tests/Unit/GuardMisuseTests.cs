@@ -59,6 +59,7 @@ public sealed class GuardMisuseTests
         WriteGuard<long> guard = manager.Write(token);
         WriteGuard<long> copy = guard;
         guard.Value = TestMessages.Of(2);
+        guard.Commit();
         guard.Dispose();
         long word = manager.Core.SlotWords[0];
 

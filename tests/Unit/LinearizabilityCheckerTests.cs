@@ -10,8 +10,9 @@ namespace ManagerVerified.Tests.Unit;
 /// threads running the scenario catalog with bounded histories.</summary>
 public sealed class LinearizabilityCheckerTests
 {
-    private static readonly MessageToken T0 = new(0, 1);
-    private static readonly MessageToken T1 = new(1, 1);
+    private const uint Id = 1;
+    private static readonly MessageToken T0 = new(0, 1, Id);
+    private static readonly MessageToken T1 = new(1, 1, Id);
 
     /// <summary>Builds steps with explicit [invoke, response] times.</summary>
     private sealed class Builder
@@ -29,7 +30,7 @@ public sealed class LinearizabilityCheckerTests
                 .Add(task, StepKind.FreeInvalidate, invoke, response, token, error, tryOnly: tryOnly)
                 .Add(task, StepKind.FreeRecycle, invoke, response, token, error, tryOnly: tryOnly);
 
-        public bool Linearizable(int capacity) => LinearizabilityChecker.Check(new History(_steps), new SpecState(capacity)).Linearizable;
+        public bool Linearizable(int capacity) => LinearizabilityChecker.Check(new History(_steps), new SpecState(capacity, Id)).Linearizable;
 
         public History History => new(_steps);
     }
@@ -46,7 +47,7 @@ public sealed class LinearizabilityCheckerTests
             .Add(1, StepKind.ReleaseRead, 13, 14, T0)
             .Free(1, 15, 16, T0)
             .Add(1, StepKind.AcquireRead, 17, 18, T0, MemoryError.StaleToken)
-            .Add(1, StepKind.Store, 19, 20, new MessageToken(0, 2), owner: 8)
+            .Add(1, StepKind.Store, 19, 20, new MessageToken(0, 2, Id), owner: 8)
             .Linearizable(1));
 
     [Fact]
@@ -139,7 +140,7 @@ public sealed class LinearizabilityCheckerTests
         History history = recorder.Snapshot();
         Assert.Equal(3, history.Steps.Count);
         Assert.All(history.Steps.Skip(1), s => Assert.False(s.Completed)); // returned after the cut: pending
-        Assert.True(LinearizabilityChecker.Check(history, new SpecState(1)).Linearizable);
+        Assert.True(LinearizabilityChecker.Check(history, new SpecState(1, Id)).Linearizable);
     }
 
     [Fact]
@@ -150,8 +151,8 @@ public sealed class LinearizabilityCheckerTests
             .Free(1, 3, 4, T0)
             .Add(2, StepKind.AcquireRead, 5, 6, T0, owner: 1)
             .Add(2, StepKind.ReleaseRead, 7, 8, T0)
-            .Add(1, StepKind.Store, 9, 10, new MessageToken(0, 2), owner: 2);
-        History? minimal = LinearizabilityChecker.MinimalViolation(b.History, new SpecState(1));
+            .Add(1, StepKind.Store, 9, 10, new MessageToken(0, 2, Id), owner: 2);
+        History? minimal = LinearizabilityChecker.MinimalViolation(b.History, new SpecState(1, Id));
         Assert.NotNull(minimal);
         Assert.Equal(5, minimal.Steps.Count); // store, the free's three steps, the read
         Assert.Contains("AcquireRead", minimal.Render(), StringComparison.Ordinal);

@@ -19,6 +19,10 @@ namespace ManagerVerified.Tests.Unit;
 /// </summary>
 public sealed class ModelMachineTests
 {
+    /// <summary>The identity both the manager and the model use (fixed, so tokens compare across runs);
+    /// tokens of <c>ManagerId + 1</c> are foreign.</summary>
+    private const uint ManagerId = 7;
+
     [Property(MaxTest = 400)]
     public Property Manager_AgreesWithTheSpecification() => new ManagerMachine().ToProperty();
 
@@ -37,7 +41,7 @@ public sealed class ModelMachineTests
         private readonly string _description;
 
         internal Model(int capacity, string description)
-            : this(new SpecState(capacity), [], description)
+            : this(new SpecState(capacity, ManagerId), [], description)
         {
         }
 
@@ -74,14 +78,15 @@ public sealed class ModelMachineTests
 
         public override Gen<Operation<Actual, Model>> Next(Model model)
         {
-            var candidates = new List<MessageToken>(model.Issued) { default, new MessageToken(model.Spec.Capacity + 3, 1), new MessageToken(0, 1_000_000) };
+            var candidates = new List<MessageToken>(model.Issued) { default, new MessageToken(model.Spec.Capacity + 3, 1, ManagerId), new MessageToken(0, 1_000_000, ManagerId), new MessageToken(0, 1, ManagerId + 1), MessageToken.FromRawValue((UInt128)ManagerId << 96) };
             Gen<MessageToken> token = Gen.Elements(candidates.ToArray());
             Gen<bool> tryOnly = Gen.Elements(false, true);
             Gen<long> payload = Gen.Choose(1, 1_000_000).Select(v => (long)v);
             return Gen.OneOf(
                 from p in payload from t in tryOnly select (Operation<Actual, Model>)new StoreOp(p, t),
                 from k in token from t in tryOnly from h in Gen.Elements(false, true) select (Operation<Actual, Model>)new ReadOp(k, t, h),
-                from k in token from p in payload from t in tryOnly select (Operation<Actual, Model>)new WriteOp(k, p, t),
+                from k in token from p in payload from t in tryOnly from c in Gen.Elements(true, true, false) select (Operation<Actual, Model>)new WriteOp(k, p, t, c),
+                from k in token from p in payload from t in tryOnly select (Operation<Actual, Model>)new ReplaceOp(k, p, t),
                 from k in token from t in tryOnly select (Operation<Actual, Model>)new FreeOp(k, t),
                 from k in token from w in Gen.Elements(false, true) select (Operation<Actual, Model>)new BorrowConflictOp(k, w),
                 from k in token select (Operation<Actual, Model>)new CopyHeaderOp(k));
@@ -96,8 +101,8 @@ public sealed class ModelMachineTests
         {
             ulong startTag = tagBits is int b ? (nearWrap ? (1UL << b) - 1 : 0) : (nearWrap ? HeadLayout.ForCapacity(capacity).TagMask - 1 : 0);
             SlotManager<long, ProductionSeam> core = tagBits is int bits
-                ? VerificationManagers.CreateNarrowTag<long, ProductionSeam>(capacity, default, bits, startTag)
-                : VerificationManagers.Create<long, ProductionSeam>(capacity, default, startTag);
+                ? VerificationManagers.CreateNarrowTag<long, ProductionSeam>(capacity, default, bits, startTag, managerId: ManagerId)
+                : VerificationManagers.Create<long, ProductionSeam>(capacity, default, startTag, managerId: ManagerId);
             return new Actual(VerificationManagers.Public(core), Description);
         }
 
@@ -254,12 +259,13 @@ public sealed class ModelMachineTests
         public override string ToString() => $"{(tryOnly ? "Try" : string.Empty)}{(headerOnly ? "PeekHeader" : "Read")}({token})";
     }
 
-    private sealed class WriteOp(MessageToken token, long payload, bool tryOnly) : Operation<Actual, Model>
+    /// <summary>A write; when not <paramref name="commit"/>, its scope ends by an exception half way (poison).</summary>
+    private sealed class WriteOp(MessageToken token, long payload, bool tryOnly, bool commit) : Operation<Actual, Model>
     {
         public override Model Run(Model model)
         {
             Model next = model.Next();
-            next.Expected = next.Spec.Write(token, payload, out SpecState after);
+            next.Expected = next.Spec.Write(token, payload, out SpecState after, commit);
             next.Spec = after;
             return next;
         }
@@ -273,7 +279,12 @@ public sealed class ModelMachineTests
                 {
                     try
                     {
-                        guard.Value = TestMessages.Of(payload);
+                        guard.Value.Header.Sequence = (ulong)payload; // half of the write
+                        if (commit)
+                        {
+                            guard.Value = TestMessages.Of(payload);
+                            guard.Commit();
+                        }
                     }
                     finally
                     {
@@ -285,8 +296,60 @@ public sealed class ModelMachineTests
             {
                 try
                 {
-                    using WriteGuard<long> guard = actual.Manager.Write(token);
-                    guard.Value = TestMessages.Of(payload);
+                    WriteThrowingUnlessCommitted(actual.Manager, token, payload, commit);
+                    error = MemoryError.None;
+                }
+                catch (MemoryManagerException e)
+                {
+                    error = e.Error;
+                }
+                catch (InvalidOperationException) when (!commit)
+                {
+                    error = MemoryError.None; // the write's own failure: the slot is poisoned
+                }
+            }
+
+            return Agree(actual, model, model.Expected, error, ToString());
+        }
+
+        private static void WriteThrowingUnlessCommitted(IMemoryManager<long> manager, MessageToken token, long payload, bool commit)
+        {
+            using WriteGuard<long> guard = manager.Write(token);
+            guard.Value.Header.Sequence = (ulong)payload;
+            if (!commit)
+            {
+                throw new InvalidOperationException("the write failed half way");
+            }
+
+            guard.Value = TestMessages.Of(payload);
+            guard.Commit();
+        }
+
+        public override string ToString() => $"{(tryOnly ? "TryWrite" : "Write")}({token}, {payload}{(commit ? string.Empty : ", throws")})";
+    }
+
+    private sealed class ReplaceOp(MessageToken token, long payload, bool tryOnly) : Operation<Actual, Model>
+    {
+        public override Model Run(Model model)
+        {
+            Model next = model.Next();
+            next.Expected = next.Spec.Replace(token, payload, out SpecState after);
+            next.Spec = after;
+            return next;
+        }
+
+        public override Property Check(Actual actual, Model model)
+        {
+            MemoryError error;
+            if (tryOnly)
+            {
+                actual.Manager.TryReplace(token, TestMessages.Of(payload), out error);
+            }
+            else
+            {
+                try
+                {
+                    actual.Manager.Replace(token, TestMessages.Of(payload));
                     error = MemoryError.None;
                 }
                 catch (MemoryManagerException e)
@@ -298,7 +361,7 @@ public sealed class ModelMachineTests
             return Agree(actual, model, model.Expected, error, ToString());
         }
 
-        public override string ToString() => $"{(tryOnly ? "TryWrite" : "Write")}({token}, {payload})";
+        public override string ToString() => $"{(tryOnly ? "TryReplace" : "Replace")}({token}, {payload})";
     }
 
     private sealed class FreeOp(MessageToken token, bool tryOnly) : Operation<Actual, Model>
@@ -385,6 +448,7 @@ public sealed class ModelMachineTests
                             m.TryFree(token, out e4);
                         }
                         seen.AddRange(new[] { Expect(e1, MemoryError.AlreadyBorrowed), Expect(e2, MemoryError.AlreadyBorrowed), Expect(e3, MemoryError.AlreadyBorrowed), Expect(e4, MemoryError.BorrowActive) }.Where(s => s.Length > 0));
+                        guard.Commit(); // nothing written: the message stays as it was
                     }
                     finally
                     {

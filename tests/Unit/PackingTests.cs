@@ -41,29 +41,52 @@ public sealed class PackingTests
     }
 
     [Property(MaxTest = 500)]
-    public bool Token_PackUnpack_RoundTrips(NonNegativeInt index, ulong generationSeed)
+    public bool Token_PackUnpack_RoundTrips(NonNegativeInt index, ulong lowSeed, uint epoch, uint managerId)
     {
         int i = index.Get % (1 << 24);
-        ulong generation = 1 + (generationSeed % SlotWord.MaxGeneration);
-        var token = new MessageToken(i, generation);
+        UInt128 generation = SlotWord.Join(epoch, lowSeed % (SlotWord.MaxLowGeneration + 1));
+        if (generation == 0)
+        {
+            generation = 1;
+        }
+
+        var token = new MessageToken(i, generation, managerId);
         MessageToken back = MessageToken.FromRawValue(token.RawValue);
-        return token.Index == i && token.Generation == generation && back == token && back.GetHashCode() == token.GetHashCode();
+        return token.Index == i && token.Generation == generation && token.ManagerId == managerId && token.Epoch == epoch
+            && back == token && back.GetHashCode() == token.GetHashCode();
     }
 
     [Fact]
-    public void Token_Default_HasGenerationZero() => Assert.Equal(0UL, default(MessageToken).Generation);
+    public void Token_Default_HasGenerationZeroAndNoManager() =>
+        Assert.Equal((UInt128.Zero, 0u), (default(MessageToken).Generation, default(MessageToken).ManagerId));
+
+    [Fact]
+    public void Token_TheLastGeneration_RoundTrips()
+    {
+        var token = new MessageToken(MessageToken.IndexMask, SlotWord.MaxGeneration, uint.MaxValue);
+        Assert.Equal((MessageToken.IndexMask, SlotWord.MaxGeneration, uint.MaxValue), (token.Index, token.Generation, token.ManagerId));
+        Assert.Equal(token, MessageToken.FromRawValue(token.RawValue));
+    }
 
     [Property(MaxTest = 500)]
-    public bool SlotWord_PackUnpack_RoundTrips(ulong generationSeed, bool live, bool retired, bool writer, NonNegativeInt readersSeed)
+    public bool SlotWord_PackUnpack_RoundTrips(ulong generationSeed, bool live, bool retired, bool writer, bool poisoned, NonNegativeInt readersSeed)
     {
-        ulong generation = generationSeed % (SlotWord.MaxGeneration + 1);
+        ulong low = generationSeed % (SlotWord.MaxLowGeneration + 1);
         long readers = readersSeed.Get % (SlotWord.MaxReaders + 1);
-        SlotWord word = SlotWord.Pack(generation, live, retired, writer, readers);
-        return word.Generation == generation && word.IsLive == live && word.IsRetired == retired
-            && word.HasWriter == writer && word.Readers == readers;
+        SlotWord word = SlotWord.Pack(low, live, retired, writer, readers, poisoned);
+        return word.LowGeneration == low && word.IsLive == live && word.IsRetired == retired
+            && word.HasWriter == writer && word.IsPoisoned == poisoned && word.Readers == readers;
     }
 
     [Fact]
-    public void SlotWord_GenerationField_MatchesTokenField() =>
-        Assert.Equal(MessageToken.IndexBits, SlotWord.GenerationShift);
+    public void SlotWord_GenerationField_MatchesTokenField()
+    {
+        // The token keeps the low generation at the slot word's position, and 1000 years at one
+        // Store+Free per nanosecond fit in the whole generation (issue 12: at least 1,000 years).
+        var token = new MessageToken(3, SlotWord.Join(1, SlotWord.MaxLowGeneration), 1);
+        Assert.Equal(SlotWord.MaxLowGeneration, token.LowGeneration);
+        Assert.True(MessageToken.IndexBits <= SlotWord.GenerationShift);
+        double years = (double)SlotWord.MaxGeneration / 1e9 / (365.25 * 24 * 3600);
+        Assert.True(years >= 1000, $"{years:N0} years");
+    }
 }

@@ -38,6 +38,7 @@ public sealed class ReadmeExampleTests
         using (WriteGuard<SensorReading> write = manager.Write(token))
         {
             write.Value.Payload = new SensorReading(22.0);
+            write.Commit(); // without it, disposing poisons the message (an exception left the scope)
         }
 
         if (!manager.TryFree(token, out MemoryError error))

@@ -10,7 +10,7 @@ public sealed class SpecStateTests
     [Fact]
     public void ReaderLimit_IsTheOnlyTryReadResultAtTheLimit_AndABlockingReadWaits()
     {
-        var spec = new SpecState(1);
+        var spec = new SpecState(1, 1);
         Assert.Equal(MemoryError.None, spec.Store(owner: 1, out MessageToken token, out spec));
         Step read = Acquire(token, MemoryError.None, tryOnly: true);
         for (long i = 0; i < SlotWord.MaxReaders; i++)
@@ -31,7 +31,7 @@ public sealed class SpecStateTests
     [Fact]
     public void Timeout_OnlyWhileTheConflictLasts()
     {
-        var spec = new SpecState(1);
+        var spec = new SpecState(1, 1);
         Assert.Equal(MemoryError.None, spec.Store(owner: 1, out MessageToken token, out spec));
         Step timedOut = new(0, 1, StepKind.AcquireWrite, false, token, 0, 0, MemoryError.Timeout, 0, 1);
         Assert.Null(spec.TryApply(timedOut)); // nothing in the way: a timed write cannot time out
@@ -45,11 +45,11 @@ public sealed class SpecStateTests
     [Fact]
     public void OutOfRangeToken_IsBadToken_NotACrash()
     {
-        var spec = new SpecState(1);
-        var bad = new MessageToken(5, 1);
+        var spec = new SpecState(1, 1);
+        var bad = new MessageToken(5, 1, 1);
         Assert.NotNull(spec.TryApply(Acquire(bad, MemoryError.BadToken, tryOnly: true)));
         Assert.Null(spec.TryApply(Acquire(bad, MemoryError.None, tryOnly: true)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new SpecState(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SpecState(0, 1));
     }
 
     private static Step Acquire(MessageToken token, MemoryError error, bool tryOnly) =>

@@ -46,7 +46,7 @@ public sealed class StressTests
     private static void RunWorkload<TSeam>(SlotManager<CheckedPayload, TSeam> manager, VerificationContext? context, RecordingViolationSink sink)
         where TSeam : struct, IConcurrencySeam
     {
-        var shared = new ulong[Threads];
+        var shared = new object?[Threads]; // boxed tokens: one reference, written and read whole
         var owners = new System.Collections.Concurrent.ConcurrentDictionary<MessageToken, long>();
         var liveTokens = new System.Collections.Concurrent.ConcurrentDictionary<MessageToken, int>();
         using var barrier = new Barrier(Threads);
@@ -95,7 +95,7 @@ public sealed class StressTests
                         {
                             owners[token] = owner;
                             Check(liveTokens.TryAdd(token, id), SpecProperty.NoDoubleAllocation, $"{token} handed out twice while live");
-                            Volatile.Write(ref shared[id], token.RawValue);
+                            Volatile.Write(ref shared[id], token);
 
                             Check(manager.Read(token, WaitLimit.Forever, out ReadGuard<CheckedPayload> g) == MemoryError.None, SpecProperty.StaleToken, $"read of live {token} refused");
                             try
@@ -113,6 +113,7 @@ public sealed class StressTests
                             {
                                 Observe(token, w.Value);
                                 w.Value = CheckedPayload.Create(owner, w.Value.Payload.Version + 1);
+                                w.Commit();
                             }
                             finally
                             {
@@ -121,7 +122,7 @@ public sealed class StressTests
                         }
 
                         // Race a reader on another thread's shared token.
-                        var other = MessageToken.FromRawValue(Volatile.Read(ref shared[random.Next(Threads)]));
+                        MessageToken other = Volatile.Read(ref shared[random.Next(Threads)]) is MessageToken t ? t : default;
                         if (other != default)
                         {
                             MemoryError readError = manager.Read(other, WaitLimit.None, out ReadGuard<CheckedPayload> r);

@@ -35,6 +35,7 @@ public sealed class TimeoutTests
             Assert.False(manager.TryPeekHeader(token, TimeSpan.Zero, out _, out MemoryError peek));
             Assert.Equal((MemoryError.Timeout, MemoryError.Timeout), (read, peek));
             Assert.Equal(word, manager.Core.SlotWords[token.Index]);
+            writer.Commit();
         }
 
         Assert.Equal(1, manager.Available);
@@ -70,6 +71,7 @@ public sealed class TimeoutTests
             Assert.Throws<OperationCanceledException>(() => { using ReadGuard<long> r = manager.Read(token, cancelled.Token); });
             Assert.Throws<OperationCanceledException>(() => manager.TryRead(token, Timeout.InfiniteTimeSpan, out _, out _, cancelled.Token));
             Assert.Equal(word, manager.Core.SlotWords[token.Index]);
+            writer.Commit();
         }
 
         // No conflict, no wait: a cancelled token does not matter.

@@ -13,8 +13,8 @@ internal static class CheckedManagers
         var seam = new CheckedSeam(context);
         int? tagBits = parameters.Bug == PlantedBug.TagZeroBits ? 0 : parameters.TagBits;
         SlotManager<CheckedPayload, CheckedSeam> manager = tagBits is int bits
-            ? VerificationManagers.CreateNarrowTag<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, bits, parameters.StartTag, parameters.StartGeneration)
-            : VerificationManagers.Create<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, parameters.StartTag, parameters.StartGeneration);
+            ? VerificationManagers.CreateNarrowTag<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, bits, parameters.StartTag, parameters.FirstGeneration)
+            : VerificationManagers.Create<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, parameters.StartTag, parameters.FirstGeneration);
         context.Locations = new LocationMap(manager);
         return manager;
     }

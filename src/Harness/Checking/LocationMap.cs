@@ -17,7 +17,11 @@ internal sealed class LocationMap(SlotManager<CheckedPayload, CheckedSeam> manag
             return new Location(LocationKind.Head, 0);
         }
 
-        return new Location(LocationKind.SlotWord, IndexIn(manager.SlotWords, ref location));
+        long[] epochs = manager.Epochs;
+        nint offset = Unsafe.ByteOffset(ref MemoryMarshal.GetArrayDataReference(epochs), ref location);
+        return offset >= 0 && offset < (nint)epochs.Length * sizeof(long)
+            ? new Location(LocationKind.Epoch, (int)(offset / sizeof(long)))
+            : new Location(LocationKind.SlotWord, IndexIn(manager.SlotWords, ref location));
     }
 
     internal Location Of(ref int location)
@@ -25,6 +29,11 @@ internal sealed class LocationMap(SlotManager<CheckedPayload, CheckedSeam> manag
         if (Unsafe.AreSame(ref location, ref manager.AvailableWord))
         {
             return new Location(LocationKind.Count, 0);
+        }
+
+        if (Unsafe.AreSame(ref location, ref manager.RetiredWord))
+        {
+            return new Location(LocationKind.Retired, 0);
         }
 
         int[] links = manager.Links;

@@ -31,6 +31,12 @@ public static class ScenarioCatalog
     /// <summary>A copied guard released twice while its slot is reused.</summary>
     public static Scenario GuardCopies { get; } = new GuardCopiesScenario();
 
+    /// <summary>A write scope ended without commit (poisoning) among readers, copiers and writers.</summary>
+    public static Scenario PoisonedWrites { get; } = new PoisonedWritesScenario();
+
+    /// <summary>An epoch crossing with stale, next-epoch and foreign tokens in use.</summary>
+    public static Scenario ForeignAndEpochTokens { get; } = new ForeignAndEpochTokensScenario();
+
     /// <summary>The scenarios, in the order reports list them.</summary>
     public static IReadOnlyList<Scenario> All { get; } =
     [
@@ -42,6 +48,8 @@ public static class ScenarioCatalog
         Mixed,
         TimedWaits,
         GuardCopies,
+        PoisonedWrites,
+        ForeignAndEpochTokens,
     ];
 
     /// <summary>The scenario called <paramref name="name"/> (command-line parsing; code uses the properties above).</summary>

@@ -13,7 +13,7 @@ namespace ManagerVerified.Harness.Scenarios;
 /// <param name="StartTag">The head tag to start from (to reach the wraparound quickly).</param>
 /// <param name="Bug">The planted bug, or <see cref="PlantedBug.None"/>.</param>
 /// <param name="Seed">Seeds the scenario's own choices (which operation, which token); interleavings belong to the scheduler.</param>
-/// <param name="StartGeneration">The generation every slot issues first.</param>
+/// <param name="StartGeneration">The generation every slot issues first (0: the production first generation, 1).</param>
 public sealed record ScenarioParameters(
     int Capacity,
     int Tasks,
@@ -22,8 +22,11 @@ public sealed record ScenarioParameters(
     ulong StartTag = 0,
     PlantedBug Bug = PlantedBug.None,
     int Seed = 1,
-    ulong StartGeneration = SlotWord.FirstGeneration)
+    UInt128 StartGeneration = default)
 {
+    /// <summary>The generation every slot issues first.</summary>
+    public UInt128 FirstGeneration => StartGeneration == 0 ? SlotWord.FirstGeneration : StartGeneration;
+
     /// <summary>Throws <see cref="ArgumentException"/> with a one-line reason when a knob is out of range.</summary>
     public void Validate()
     {
@@ -57,5 +60,6 @@ public sealed record ScenarioParameters(
     public override string ToString() =>
         $"capacity={Capacity} tasks={Tasks} ops={Operations} tag={(TagBits is int b ? $"{b}b" : "full")}"
         + (StartTag != 0 ? $" startTag={StartTag}" : string.Empty)
+        + (StartGeneration != 0 ? $" startGeneration={StartGeneration}" : string.Empty)
         + (Bug != PlantedBug.None ? $" bug={Bug}" : string.Empty);
 }

@@ -228,16 +228,34 @@ public sealed class ScenarioRun
     }
 
     /// <summary>Writes a new version in two steps with a scheduling point between them, so that a read
-    /// that overlaps the write would see a torn message.</summary>
-    public MemoryError Write(MessageToken token, bool tryOnly, bool timed = false)
+    /// that overlaps the write would see a torn message. <paramref name="abort"/>: the write scope ends
+    /// after the first step, as if by an exception (no Commit): the slot must be poisoned, and nobody may
+    /// read the half-written message.</summary>
+    public MemoryError Write(MessageToken token, bool tryOnly, bool timed = false, bool abort = false)
     {
         bool freed = WasFreed(token);
-        MemoryError error = WriteCore(token, tryOnly, LimitOf(tryOnly, timed));
+        MemoryError error = WriteCore(token, tryOnly, LimitOf(tryOnly, timed), abort);
         Context.TokenOperation(OperationKind.Write, token, freed, error);
         return error;
     }
 
-    private MemoryError WriteCore(MessageToken token, bool tryOnly, WaitLimit wait)
+    /// <summary>Replaces the whole message with a new version of the same owner (clearing poison).</summary>
+    public MemoryError Replace(MessageToken token, bool tryOnly, bool timed = false)
+    {
+        bool freed = WasFreed(token);
+        WaitLimit wait = LimitOf(tryOnly, timed);
+        long owner = OwnerOf(token);
+        long version = 1_000 + Interlocked.Increment(ref _replaces);
+        int step = Begin($"{Name("Replace", tryOnly, wait)} {token}", StepKind.Replace, tryOnly, token, version: version);
+        MemoryError error = Manager.Replace(token, CheckedPayload.Create(owner, version), wait);
+        Recorder.End(step, error);
+        Context.TokenOperation(OperationKind.Write, token, freed, error);
+        return error;
+    }
+
+    private long _replaces;
+
+    private MemoryError WriteCore(MessageToken token, bool tryOnly, WaitLimit wait, bool abort)
     {
         int step = Begin($"{Name("Write", tryOnly, wait)} {token}", StepKind.AcquireWrite, tryOnly, token);
         MemoryError error = Manager.Write(token, wait, out WriteGuard<CheckedPayload> guard);
@@ -256,9 +274,19 @@ public sealed class ScenarioRun
         Context.UserAccess(AccessKind.PlainWrite, token.Index);
         message.Header.Sequence = (ulong)version;
         Context.Scheduler.Point(); // an overlapping read (or header copy) here sees a torn message
+        if (abort)
+        {
+            // The scope ends here, as if by an exception: released without Commit, half written.
+            int aborted = Recorder.Begin(StepKind.AbortWrite, false, token);
+            guard.Dispose();
+            Recorder.End(aborted, MemoryError.None);
+            return MemoryError.None;
+        }
+
         Context.UserAccess(AccessKind.PlainWrite, token.Index);
         message.Header.PayloadSizeBytes = CheckedPayload.HeaderCheck(owner, version);
         message.Payload = new CheckedPayload(owner, version, CheckedPayload.Checksum(owner, version));
+        guard.Commit();
         int release = Recorder.Begin(StepKind.ReleaseWrite, false, token, version: version);
         guard.Dispose();
         Recorder.End(release, MemoryError.None);
@@ -290,10 +318,10 @@ public sealed class ScenarioRun
         tryOnly ? "Try" + operation : wait.CanGiveUp ? $"{operation}(timed)" : operation;
 
     /// <summary>Names the operation for race reports and opens its first history step.</summary>
-    private int Begin(string operation, StepKind kind, bool tryOnly, MessageToken token, long owner = 0)
+    private int Begin(string operation, StepKind kind, bool tryOnly, MessageToken token, long owner = 0, long version = 0)
     {
         Context.BeginOperation(operation);
-        return Recorder.Begin(kind, tryOnly, token, owner);
+        return Recorder.Begin(kind, tryOnly, token, owner, version);
     }
 
     /// <summary>Reports a scenario-level violation.</summary>
@@ -302,7 +330,7 @@ public sealed class ScenarioRun
     /// <summary>Runs every monitor's quiescent check. Call only when no task is running.</summary>
     public void CheckQuiescent() => Context.CheckQuiescent(Manager.SnapshotQuiescent());
 
-    private bool WasFreed(MessageToken token) => Context.StaleTokens?.IsFreed(token) ?? false;
+    private bool WasFreed(MessageToken token) => token.ManagerId == Manager.Id && (Context.StaleTokens?.IsFreed(token) ?? false);
 
     private long OwnerOf(MessageToken token) => _owners.TryGetValue(token, out long owner) ? owner : -1;
 }

@@ -107,7 +107,7 @@ public sealed class BorrowsVersusFreeScenario : Scenario
     protected override async Task ExecuteAsync(ScenarioRun run)
     {
         run.Store(tryOnly: false, out MessageToken shared);
-        ulong replacement = 0;
+        object? replacement = null; // a boxed token: one reference, written and read whole
         await run.RunTasksAsync(task =>
         {
             for (int i = 0; i < run.Parameters.Operations; i++)
@@ -120,7 +120,7 @@ public sealed class BorrowsVersusFreeScenario : Scenario
                         run.Free(shared, tryOnly: false);
                         if (run.Store(tryOnly: true, out MessageToken fresh) == MemoryError.None)
                         {
-                            Volatile.Write(ref replacement, fresh.RawValue);
+                            Volatile.Write(ref replacement, fresh);
                         }
                     }
 
@@ -139,9 +139,9 @@ public sealed class BorrowsVersusFreeScenario : Scenario
             run.Free(shared, tryOnly: true); // whoever comes last: NotAllocated once freed
         }).ConfigureAwait(false);
 
-        if (replacement != 0)
+        if (replacement is MessageToken fresh)
         {
-            run.Free(MessageToken.FromRawValue(replacement), tryOnly: false);
+            run.Free(fresh, tryOnly: false);
         }
     }
 }
@@ -229,9 +229,12 @@ public sealed class MixedScenario : Scenario
     /// <inheritdoc />
     protected override Task ExecuteAsync(ScenarioRun run)
     {
-        // The pool: tokens any task may pick. Slot 0 is never-issued (foreign), slot 1 is default.
-        var pool = new ulong[run.Parameters.Capacity + 4];
-        pool[0] = (999UL << 24) | 0;
+        // The pool: tokens any task may pick, boxed so that one is written and read whole. Entry 0 was
+        // never issued, entry 1 is default, entry 2 is another manager's (ForeignToken).
+        var pool = new object?[run.Parameters.Capacity + 5];
+        pool[0] = new MessageToken(0, 999, run.Manager.Id);
+        pool[1] = default(MessageToken);
+        pool[2] = new MessageToken(0, run.Parameters.FirstGeneration, run.Manager.Id + 1);
         return run.RunTasksAsync(task =>
         {
             // Not HashCode.Combine: it is seeded per process, so a trace written by one process would
@@ -241,7 +244,7 @@ public sealed class MixedScenario : Scenario
             for (int i = 0; i < run.Parameters.Operations; i++)
             {
                 int pick = random.Next(pool.Length);
-                MessageToken any = MessageToken.FromRawValue(Volatile.Read(ref pool[pick]));
+                MessageToken any = Volatile.Read(ref pool[pick]) is MessageToken picked ? picked : default;
                 bool tryOnly = random.Next(2) == 0;
                 switch (random.Next(6))
                 {
@@ -250,7 +253,7 @@ public sealed class MixedScenario : Scenario
                         if (run.Store(tryOnly: true, out MessageToken token) == MemoryError.None)
                         {
                             mine.Add(token);
-                            Volatile.Write(ref pool[2 + random.Next(pool.Length - 2)], token.RawValue);
+                            Volatile.Write(ref pool[3 + random.Next(pool.Length - 3)], token);
                         }
 
                         break;
@@ -387,6 +390,111 @@ public sealed class GuardCopiesScenario : Scenario
                 run.Read(next, tryOnly: false);
                 run.Write(next, tryOnly: false);
                 run.Free(next, tryOnly: false);
+            }
+        }).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Poisoning: the owner's write scope ends half way (as if by an exception), while others read,
+/// copy headers and write the same token; the owner then replaces the message and frees it. Reads must get
+/// Poisoned (never the half-written message) until the replace, writes too; the free works either way.</summary>
+public sealed class PoisonedWritesScenario : Scenario
+{
+    /// <inheritdoc />
+    public override string Name => "poisoned-writes";
+
+    /// <inheritdoc />
+    public override string Description => "a write scope ends without commit (poison) while others read, copy and write; the owner replaces";
+
+    /// <inheritdoc />
+    public override ScenarioParameters Defaults => new(Capacity: 1, Tasks: 3, Operations: 2);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(ScenarioRun run)
+    {
+        run.Store(tryOnly: false, out MessageToken shared);
+        await run.RunTasksAsync(task =>
+        {
+            for (int i = 0; i < run.Parameters.Operations; i++)
+            {
+                bool tryOnly = ((i + task) & 1) == 1;
+                switch (task % 3)
+                {
+                    case 0:
+                        if (i == 0)
+                        {
+                            run.Write(shared, tryOnly: false, abort: true);
+                        }
+                        else
+                        {
+                            run.Replace(shared, tryOnly);
+                        }
+
+                        break;
+                    case 1:
+                        run.Read(shared, tryOnly, headerOnly: (i & 1) == 1);
+                        run.CopyHeader(shared);
+                        break;
+                    default:
+                        run.Write(shared, tryOnly);
+                        break;
+                }
+            }
+        }).ConfigureAwait(false);
+        run.Free(shared, tryOnly: false);
+    }
+}
+
+/// <summary>Identity and epochs: the slot starts at the last generation of epoch 1, so the first Free
+/// advances the epoch, while another task uses tokens that must all be refused: the freed one (stale),
+/// one of the old epoch and one of a later epoch with the new generation's low bits (stale, never
+/// issued), and another manager's (foreign).</summary>
+public sealed class ForeignAndEpochTokensScenario : Scenario
+{
+    /// <inheritdoc />
+    public override string Name => "foreign-and-epoch-tokens";
+
+    /// <inheritdoc />
+    public override string Description => "a Free crosses an epoch while stale, next-epoch and foreign tokens are used on the slot";
+
+    /// <inheritdoc />
+    public override ScenarioParameters Defaults => new(Capacity: 1, Tasks: 2, Operations: 2, StartGeneration: (UInt128.One << Core.SlotWord.LowGenerationBits) + Core.SlotWord.MaxLowGeneration);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(ScenarioRun run)
+    {
+        run.Store(tryOnly: false, out MessageToken first);
+        UInt128 next = first.Generation + 1;
+        var laterEpoch = new MessageToken(first.Index, next + (UInt128.One << Core.SlotWord.LowGenerationBits), run.Manager.Id);
+        var earlierEpoch = new MessageToken(first.Index, next - (UInt128.One << Core.SlotWord.LowGenerationBits), run.Manager.Id);
+        var foreign = new MessageToken(first.Index, first.Generation, run.Manager.Id + 1);
+        await run.RunTasksAsync(task =>
+        {
+            MessageToken mine = first;
+            for (int i = 0; i < run.Parameters.Operations; i++)
+            {
+                if (task == 0)
+                {
+                    run.Free(mine, tryOnly: false);
+                    if (run.Store(tryOnly: false, out mine) == MemoryError.None)
+                    {
+                        run.Read(mine, tryOnly: true);
+                    }
+                }
+                else
+                {
+                    run.Read(laterEpoch, tryOnly: (i & 1) == 0);
+                    run.Free(foreign, tryOnly: true);
+                    run.Write(laterEpoch, tryOnly: true);
+                    run.CopyHeader(laterEpoch);
+                    run.Read(first, tryOnly: true);
+                    run.Read(earlierEpoch, tryOnly: (i & 1) == 1);
+                }
+            }
+
+            if (task == 0)
+            {
+                run.Free(mine, tryOnly: false);
             }
         }).ConfigureAwait(false);
     }

@@ -1,17 +1,18 @@
 // =================================================================================================
 // The per-slot reader/writer lock, and the generation check that is atomic with taking it.
-// One 64-bit word per slot (SlotWord): generation | retired | live | writer | readers.
-//   Enter read:      w = Load(word); loop { Classify(w); w & ReadBlockMask -> wait or fail; CAS(w + 1, w) }
-//   Enter exclusive: w = Load(word); loop { Classify(w); w & WriteBlockMask -> wait or fail; CAS(w | Writer, w) }
+// One 64-bit word per slot (SlotWord): generation low | committed | poisoned | retired | live | writer | readers,
+// and one epoch word (generation >> 38, shifted left, low bit "wrapping").
+//   Enter read:      w = Load(word); loop { w matches token -> else Refuse; w & ReadBlockMask -> wait or fail;
+//                    CAS(w + 1, w); then Load(epoch) == token's, else undo (Add -1) and Refuse }
+//   Enter exclusive: the same with WriteBlockMask and CAS(w | Writer, w); undo by Store(w).
 //   Exit read: CAS(w - 1, w) while w has a reader of the guard's generation (else: NotBorrowed).
-//   Exit write: if w has the writer of the guard's generation: Store(seq, seq + 1), then Add(word, -Writer).
-//   Free (holding exclusive): clear the message, then Store(word, next generation, not live).
-// The generation check and the lock are one CAS on one word: a Free in between fails the CAS.
+//   Exit write: if w has the writer of the guard's generation: Store(seq, seq + 1), then Store(w without
+//   writer, poisoned unless committed). Free (holding exclusive): clear the message, Store(word, next generation).
 // Optimistic header copy (no lock, no shared write): s = Load(seq); w = Load(word); copy; ReadBarrier;
 //   accept iff Load(word) == w (readers aside) and Load(seq) == s; else retry, then AlreadyBorrowed.
 // Orderings: CAS and Add are full fences, Store a release, Load an acquire; the read barrier keeps the
 //   re-check's loads after the copy. Waiting is the seam's (production: SpinWait; Coyote: a pause).
-// Linearization points, the copy's bound, waiting, what would invalidate it: docs/invariants.md (I5, I6).
+// Linearization points, the copy's bound, the epoch, what would invalidate it: docs/invariants.md (I5, I6, I8).
 // =================================================================================================
 using System.Runtime.CompilerServices;
 using ManagerVerified.Seam;
@@ -20,43 +21,105 @@ namespace ManagerVerified.Core;
 
 internal sealed partial class SlotManager<TPayload, TSeam>
 {
-    /// <summary>The failure a token gets against slot word <paramref name="word"/>, or None when the
-    /// word holds the live message of the token's generation.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static MemoryError Classify(long word, ulong tokenGeneration, MemoryError staleError)
+    /// <summary>The failure a token gets against a consistent pair of slot word <paramref name="word"/> and
+    /// epoch <paramref name="epoch"/>, or None when they hold the live message of the token's generation
+    /// (Poisoned when it is poisoned and <paramref name="allowPoisoned"/> is false).</summary>
+    internal static MemoryError Classify(long word, uint epoch, MessageToken token, MemoryError staleError, bool allowPoisoned)
     {
-        ulong generation = new SlotWord(word).Generation;
-        if (tokenGeneration == generation)
+        UInt128 generation = SlotWord.Join(epoch, new SlotWord(word).LowGeneration);
+        UInt128 wanted = token.Generation;
+        if (wanted == generation)
         {
             if ((word & SlotWord.LiveBit) != 0)
             {
-                return MemoryError.None;
+                return (word & SlotWord.PoisonedBit) != 0 && !allowPoisoned ? MemoryError.Poisoned : MemoryError.None;
             }
 
             // Same generation, not live: freed into retirement (stale), or never issued (bad).
             return (word & SlotWord.RetiredBit) != 0 ? staleError : MemoryError.BadToken;
         }
 
-        return tokenGeneration < generation ? staleError : MemoryError.BadToken;
+        return wanted < generation ? staleError : MemoryError.BadToken;
     }
+
+    /// <summary>Whether <paramref name="word"/> holds the live message of <paramref name="token"/>'s low
+    /// generation, not poisoned unless <paramref name="allowPoisoned"/>: the fast path's whole check (the
+    /// epoch is checked apart).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Matches(long word, MessageToken token, bool allowPoisoned)
+    {
+        long mask = allowPoisoned ? SlotWord.LiveBit : SlotWord.LiveBit | SlotWord.PoisonedBit;
+        return new SlotWord(word).LowGeneration == token.LowGeneration && (word & mask) == SlotWord.LiveBit;
+    }
+
+    /// <summary>The checks that need no shared state: None, BadToken (default, out of range, generation 0)
+    /// or ForeignToken (another manager's).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private MemoryError CheckToken(MessageToken token)
+    {
+        if (token.ManagerId != Id)
+        {
+            return token.ManagerId == 0 ? MemoryError.BadToken : MemoryError.ForeignToken;
+        }
+
+        return (uint)token.Index >= (uint)_words.Length || (token.LowGeneration == 0 && token.Epoch == 0)
+            ? MemoryError.BadToken
+            : MemoryError.None;
+    }
+
+    /// <summary>The slow path of every check: reads a consistent (epoch, word) pair (the epoch unchanged
+    /// around the word and not wrapping) and classifies the token against it. None means the token does
+    /// hold the slot's live message now: the caller retries its fast path.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private MemoryError Refuse(MessageToken token, int index, MemoryError staleError, bool allowPoisoned)
+    {
+        while (true)
+        {
+            long before = _seam.Load(ref _epochs[index]);
+            if ((before & 1) != 0)
+            {
+                // A Free is between its epoch's two stores (a few instructions, no user code): wait them out.
+                _seam.WaitWhileUnchanged(_epochs, index, before, WaitLimit.Forever);
+                continue;
+            }
+
+            long word = _seam.Load(ref _words[index]);
+            if (_seam.Load(ref _epochs[index]) == before)
+            {
+                return Classify(word, (uint)(before >> 1), token, staleError, allowPoisoned);
+            }
+        }
+    }
+
+    /// <summary>After a successful enter CAS: whether the slot's epoch is the token's. While the borrow is
+    /// held no Free can change it, so a match means the whole generation matched at the CAS.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool EpochMatches(MessageToken token, int index) => _seam.Load(ref _epochs[index]) == (long)token.Epoch << 1;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private MemoryError EnterRead(MessageToken token, WaitLimit wait, out int index)
     {
         index = token.Index;
-        if (token.Generation == 0 || (uint)index >= (uint)_words.Length)
+        MemoryError error = CheckToken(token);
+        if (error != MemoryError.None)
         {
-            return MemoryError.BadToken;
+            return error;
         }
 
         ref long slot = ref _words[index];
         long word = _seam.Load(ref slot);
         while (true)
         {
-            MemoryError error = Classify(word, token.Generation, MemoryError.StaleToken);
-            if (error != MemoryError.None)
+            if (!Matches(word, token, allowPoisoned: false) || !EpochMatches(token, index))
             {
-                return error;
+                error = Refuse(token, index, MemoryError.StaleToken, allowPoisoned: false);
+                if (error != MemoryError.None)
+                {
+                    return error;
+                }
+
+                word = _seam.Load(ref slot);
+                continue;
             }
 
             bool full = (word & SlotWord.ReaderMask) == SlotWord.MaxReaders;
@@ -78,12 +141,20 @@ internal sealed partial class SlotManager<TPayload, TSeam>
             }
 
             // Reserves one reader place; fails (and re-checks) if a writer, a free or another reader
-            // changed the word since it was classified.
+            // changed the word since it was checked.
             long seen = _seam.CompareExchange(ref slot, word + 1, word);
             if (seen == word)
             {
-                _seam.OnReadEntered(index);
-                return MemoryError.None;
+                if (EpochMatches(token, index))
+                {
+                    _seam.OnReadEntered(index);
+                    return MemoryError.None;
+                }
+
+                // The low part matched a later epoch's (2^38 frees since the epoch was checked): give the
+                // place back; nothing was read.
+                _seam.Add(ref slot, -1);
+                return Refuse(token, index, MemoryError.StaleToken, allowPoisoned: false);
             }
 
             word = seen;
@@ -91,23 +162,29 @@ internal sealed partial class SlotManager<TPayload, TSeam>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private MemoryError EnterExclusive(MessageToken token, WaitLimit wait, MemoryError staleError, MemoryError busyError, out int index, out long entered)
+    private MemoryError EnterExclusive(MessageToken token, WaitLimit wait, MemoryError staleError, MemoryError busyError, bool allowPoisoned, out int index)
     {
         index = token.Index;
-        entered = 0;
-        if (token.Generation == 0 || (uint)index >= (uint)_words.Length)
+        MemoryError error = CheckToken(token);
+        if (error != MemoryError.None)
         {
-            return MemoryError.BadToken;
+            return error;
         }
 
         ref long slot = ref _words[index];
         long word = _seam.Load(ref slot);
         while (true)
         {
-            MemoryError error = Classify(word, token.Generation, staleError);
-            if (error != MemoryError.None)
+            if (!Matches(word, token, allowPoisoned) || !EpochMatches(token, index))
             {
-                return error;
+                error = Refuse(token, index, staleError, allowPoisoned);
+                if (error != MemoryError.None)
+                {
+                    return error;
+                }
+
+                word = _seam.Load(ref slot);
+                continue;
             }
 
             if ((word & SlotWord.WriteBlockMask) != 0)
@@ -128,21 +205,32 @@ internal sealed partial class SlotManager<TPayload, TSeam>
             }
 
             // Takes the slot exclusively; from here no reader, writer or free can CAS this word.
-            entered = word | SlotWord.WriterBit;
-            long seen = _seam.CompareExchange(ref slot, entered, word);
+            long seen = _seam.CompareExchange(ref slot, word | SlotWord.WriterBit, word);
             if (seen == word)
             {
-                _seam.OnWriteEntered(index);
-                return MemoryError.None;
+                if (EpochMatches(token, index))
+                {
+                    _seam.OnWriteEntered(index);
+                    return MemoryError.None;
+                }
+
+                _seam.Store(ref slot, word); // a later epoch's message: give the slot back untouched
+                return Refuse(token, index, staleError, allowPoisoned);
             }
 
             word = seen;
         }
     }
 
+    /// <summary>Whether <paramref name="word"/> (and the epoch) show the exclusive borrow of
+    /// <paramref name="token"/>'s generation: nobody else changes the word while it is held.</summary>
+    private bool HoldsExclusive(long word, MessageToken token) =>
+        (word & SlotWord.WriterBit) != 0 && new SlotWord(word).LowGeneration == token.LowGeneration && EpochMatches(token, token.Index);
+
     /// <inheritdoc />
-    bool ISlotLockOwner.ExitRead(int index, ulong generation)
+    bool ISlotLockOwner.ExitRead(MessageToken token, int ticket)
     {
+        int index = token.Index;
         ref long slot = ref _words[index];
         long word = _seam.Load(ref slot);
         bool announced = false;
@@ -150,13 +238,18 @@ internal sealed partial class SlotManager<TPayload, TSeam>
         {
             // Only a read borrow of the guard's generation is released: a copied guard released twice,
             // or a release after the slot moved on, changes nothing (not an add: it could underflow).
-            if (new SlotWord(word).Generation != generation || (word & SlotWord.ReaderMask) == 0)
+            if (new SlotWord(word).LowGeneration != token.LowGeneration || (word & SlotWord.ReaderMask) == 0)
             {
                 return false;
             }
 
             if (!announced)
             {
+                if (!EpochMatches(token, index))
+                {
+                    return false; // a borrow of another epoch holds the slot, not this guard's
+                }
+
                 _seam.OnReadExiting(index);
                 announced = true;
             }
@@ -174,16 +267,38 @@ internal sealed partial class SlotManager<TPayload, TSeam>
     }
 
     /// <inheritdoc />
-    bool ISlotLockOwner.ExitWrite(int index, ulong generation)
+    bool ISlotLockOwner.CommitWrite(MessageToken token)
     {
-        // Only the exclusive borrow of the guard's generation is released. While it is held nobody else
-        // changes the word, so a check followed by the releases is enough.
-        long word = _seam.Load(ref _words[index]);
-        if ((word & SlotWord.WriterBit) == 0 || new SlotWord(word).Generation != generation)
+        ref long slot = ref _words[token.Index];
+        long word = _seam.Load(ref slot);
+        if (!HoldsExclusive(word, token))
         {
             return false;
         }
 
+        _seam.Store(ref slot, word | SlotWord.CommittedBit);
+        return true;
+    }
+
+    /// <inheritdoc />
+    bool ISlotLockOwner.ExitWrite(MessageToken token, int ticket)
+    {
+        // Only the exclusive borrow of the guard's generation is released. While it is held nobody else
+        // changes the word, so a check followed by the releases is enough.
+        long word = _seam.Load(ref _words[token.Index]);
+        if (!HoldsExclusive(word, token))
+        {
+            return false;
+        }
+
+        ReleaseExclusive(token.Index, word);
+        return true;
+    }
+
+    /// <summary>Ends an exclusive borrow whose word is <paramref name="word"/>: the write is published when
+    /// committed (clearing any poison), else the slot is poisoned.</summary>
+    private void ReleaseExclusive(int index, long word)
+    {
         _seam.OnWriteExiting(index);
 
         // Bump the slot's write sequence before releasing: an optimistic header copy that overlapped
@@ -191,8 +306,9 @@ internal sealed partial class SlotManager<TPayload, TSeam>
         // Only the exclusive holder writes the sequence, so a load and a release store suffice.
         // Stryker disable once Arithmetic : the copy only asks whether the sequence changed; - 1 changes it too
         _seam.Store(ref _writeSequence[index], _seam.Load(ref _writeSequence[index]) + 1);
-        _seam.Add(ref _words[index], -SlotWord.WriterBit);
-        return true;
+        long released = word & ~(SlotWord.WriterBit | SlotWord.CommittedBit);
+        released = (word & SlotWord.CommittedBit) != 0 ? released & ~SlotWord.PoisonedBit : released | SlotWord.PoisonedBit;
+        _seam.Store(ref _words[index], released); // release: the write (or the poison) is visible with the word
     }
 
     /// <summary>
@@ -208,9 +324,10 @@ internal sealed partial class SlotManager<TPayload, TSeam>
     {
         int index = token.Index;
         header = default;
-        if (token.Generation == 0 || (uint)index >= (uint)_words.Length)
+        MemoryError error = CheckToken(token);
+        if (error != MemoryError.None)
         {
-            return MemoryError.BadToken;
+            return error;
         }
 
         ref long slot = ref _words[index];
@@ -219,10 +336,15 @@ internal sealed partial class SlotManager<TPayload, TSeam>
         {
             int before = _seam.Load(ref sequence);
             long word = _seam.Load(ref slot);
-            MemoryError error = Classify(word, token.Generation, MemoryError.StaleToken);
-            if (error != MemoryError.None)
+            if (!Matches(word, token, allowPoisoned: false))
             {
-                return error;
+                error = Refuse(token, index, MemoryError.StaleToken, allowPoisoned: false);
+                if (error != MemoryError.None)
+                {
+                    return error;
+                }
+
+                continue; // the token is good now: try again
             }
 
             if ((word & SlotWord.ReadBlockMask) != 0)
@@ -236,13 +358,25 @@ internal sealed partial class SlotManager<TPayload, TSeam>
             int sequenceAfter = _seam.Load(ref sequence);
             if (((word ^ after) & ~SlotWord.ReaderMask) == 0 && before == sequenceAfter)
             {
-                _seam.OnOptimisticCopyAccepted(index);
-                return MemoryError.None;
+                // The epoch once, last: the word did not change, so the epoch can only differ if it did
+                // at the first load too (a token of another epoch), or after 2^38 frees in between (I10).
+                if (EpochMatches(token, index))
+                {
+                    _seam.OnOptimisticCopyAccepted(index);
+                    return MemoryError.None;
+                }
+
+                header = default;
+                error = Refuse(token, index, MemoryError.StaleToken, allowPoisoned: false);
+                return error != MemoryError.None ? error : MemoryError.AlreadyBorrowed;
             }
         }
 
+        // Writers kept the slot: AlreadyBorrowed, unless the token is not this slot's live one (its epoch
+        // was never checked while the word was held).
         header = default;
-        return MemoryError.AlreadyBorrowed;
+        error = Refuse(token, index, MemoryError.StaleToken, allowPoisoned: false);
+        return error != MemoryError.None ? error : MemoryError.AlreadyBorrowed;
     }
 
     private const int OptimisticAttempts = 4;

@@ -3,32 +3,46 @@ using System.Runtime.CompilerServices;
 namespace ManagerVerified.Core;
 
 /// <summary>
-/// The one 64-bit word per slot that holds both the slot's generation and its reader/writer lock
-/// state, so that checking a token's generation and taking the lock are a single CAS.
+/// The one 64-bit word per slot that holds the slot's lock state and the low part of its generation,
+/// so that checking a token's generation and taking the lock are a single CAS.
 /// </summary>
 /// <remarks>
 /// A value type wrapper over <see cref="long"/>: the word itself lives in a <c>long[]</c> and is
-/// only ever read and written through the concurrency seam.
+/// only ever read and written through the concurrency seam. A slot's whole generation is
+/// <c>epoch : low</c> (<see cref="GenerationBits"/> bits): the epoch, in its own word, changes only
+/// when the low part wraps (docs/invariants.md, I8).
 /// </remarks>
 internal readonly struct SlotWord
 {
     // Layout (64 bits):
-    //   [63 .................. 24][23][22][21][20 ............. 0]
-    //    generation (40 bits)      Rt  Lv  Wr  readers (21 bits)
+    //   [63 ............... 26][25][24][23][22][21][20 ............. 0]
+    //    generation low (38)    Cm  Ps  Rt  Lv  Wr  readers (21 bits)
     // readers:    number of read/header guards held (at most MaxReaders).
-    // Wr:         an exclusive holder: a write guard, or a Free between its check and its release.
+    // Wr:         an exclusive holder: a write guard, a Replace, or a Free between its check and its release.
     // Lv (live):  a message is stored; tokens of this generation are valid.
-    // Rt:         retired: the generation is exhausted and the slot never returns to the free-list.
-    // generation: starts at 1; advanced by Free; tokens of an older generation are stale.
+    // Rt:         retired: the last generation (2^70 - 1) was freed; the slot never returns to the free-list.
+    // Ps:         poisoned: a write guard was released without Commit; reads and writes get Poisoned.
+    // Cm:         the exclusive holder committed its write (cleared with Wr).
+    // generation low: the generation modulo 2^38; the slot's epoch word holds generation >> 38.
     internal const int ReaderBits = 21;
     internal const long ReaderMask = (1L << ReaderBits) - 1;
     internal const long MaxReaders = ReaderMask;
     internal const long WriterBit = 1L << 21;
     internal const long LiveBit = 1L << 22;
     internal const long RetiredBit = 1L << 23;
-    internal const int GenerationShift = 24;
-    internal const int GenerationBits = 64 - GenerationShift;
-    internal const ulong MaxGeneration = (1UL << GenerationBits) - 1;
+    internal const long PoisonedBit = 1L << 24;
+    internal const long CommittedBit = 1L << 25;
+    internal const int GenerationShift = 26;
+    internal const int LowGenerationBits = 64 - GenerationShift;
+    internal const ulong MaxLowGeneration = (1UL << LowGenerationBits) - 1;
+
+    /// <summary>Bits of a whole generation: the 38 low bits here and a 32-bit epoch.</summary>
+    internal const int GenerationBits = LowGenerationBits + 32;
+
+    /// <summary>The last generation a slot issues (2^70 - 1): at one Store+Free per nanosecond, after
+    /// about 37,000 years.</summary>
+    internal static readonly UInt128 MaxGeneration = (UInt128.One << GenerationBits) - 1;
+
     internal const ulong FirstGeneration = 1;
 
     /// <summary>Bits that keep a reader (or an optimistic copy) out: a writer or a free holds the slot.</summary>
@@ -41,16 +55,18 @@ internal readonly struct SlotWord
 
     internal SlotWord(long value) => Value = value;
 
-    internal static SlotWord Pack(ulong generation, bool live, bool retired, bool writer, long readers)
+    internal static SlotWord Pack(ulong lowGeneration, bool live, bool retired, bool writer, long readers, bool poisoned = false)
     {
-        long v = (long)(generation << GenerationShift) | readers
+        long v = (long)(lowGeneration << GenerationShift) | readers
             | (live ? LiveBit : 0)
             | (retired ? RetiredBit : 0)
+            | (poisoned ? PoisonedBit : 0)
             | (writer ? WriterBit : 0);
         return new SlotWord(v);
     }
 
-    internal ulong Generation
+    /// <summary>The generation modulo 2^38.</summary>
+    internal ulong LowGeneration
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => (ulong)Value >> GenerationShift;
@@ -64,6 +80,17 @@ internal readonly struct SlotWord
 
     internal bool IsRetired => (Value & RetiredBit) != 0;
 
+    internal bool IsPoisoned => (Value & PoisonedBit) != 0;
+
+    /// <summary>The epoch part of a whole generation.</summary>
+    internal static uint EpochOf(UInt128 generation) => (uint)(generation >> LowGenerationBits);
+
+    /// <summary>The low part of a whole generation.</summary>
+    internal static ulong LowOf(UInt128 generation) => (ulong)generation & MaxLowGeneration;
+
+    /// <summary>The whole generation of an epoch and a low part.</summary>
+    internal static UInt128 Join(uint epoch, ulong low) => ((UInt128)epoch << LowGenerationBits) | low;
+
     public override string ToString() =>
-        $"gen={Generation} live={IsLive} retired={IsRetired} writer={HasWriter} readers={Readers}";
+        $"low gen={LowGeneration} live={IsLive} retired={IsRetired} poisoned={IsPoisoned} writer={HasWriter} readers={Readers}";
 }

@@ -34,6 +34,36 @@ public sealed class ManagerDiagnosticEventArgs : EventArgs
 
     /// <summary>For a stale use or a double free: the stack of the Free that freed the token, when known.</summary>
     public string? FreedAt { get; }
+
+    /// <summary>For a long-held guard report: the guards held longer than the threshold; otherwise empty.</summary>
+    public IReadOnlyList<HeldGuard> HeldGuards { get; init; } = [];
+
+    /// <summary>True when <see cref="Token"/>'s slot retired at its last generation (the manager has one slot fewer).</summary>
+    public bool RetiredSlot { get; init; }
+}
+
+/// <summary>Which kind of guard.</summary>
+public enum GuardKind
+{
+    /// <summary>A <see cref="ReadGuard{TPayload}"/>.</summary>
+    Read,
+
+    /// <summary>A <see cref="WriteGuard{TPayload}"/>.</summary>
+    Write,
+
+    /// <summary>A <see cref="HeaderGuard"/>.</summary>
+    Header,
+}
+
+/// <summary>A guard held longer than the diagnostic threshold, and where it was acquired.</summary>
+/// <param name="Token">The token it borrows.</param>
+/// <param name="Kind">The kind of guard.</param>
+/// <param name="HeldFor">How long it had been held when reported.</param>
+/// <param name="AcquiredAt">The stack trace of the call that acquired it.</param>
+public sealed record HeldGuard(MessageToken Token, GuardKind Kind, TimeSpan HeldFor, string AcquiredAt)
+{
+    internal static string Describe(IReadOnlyList<HeldGuard> held) =>
+        $"{held.Count} guard(s) held longer than the threshold:" + string.Concat(held.Select(h => $"{Environment.NewLine}{h.Kind} guard on {h.Token}, held {h.HeldFor}, acquired at:{Environment.NewLine}{h.AcquiredAt}"));
 }
 
 /// <summary>Thrown by <see cref="ConcurrentMemoryManager{TPayload}.CheckForLeaks"/> (and by Dispose in diagnostic mode) when tokens are outstanding.</summary>
@@ -98,4 +128,100 @@ internal sealed class DiagnosticTracker(int capacity)
                 ? last.Stack.ToString()
                 : $"(freed before the slot's last Free, of {last.Token}, at:){Environment.NewLine}{last.Stack}";
     }
+}
+
+/// <summary>Diagnostic mode's record of every guard held: releases go through it (it is the guards' lock
+/// owner), and a timer reports the guards held longer than the threshold.</summary>
+internal sealed class BorrowTracker : ISlotLockOwner, IDisposable
+{
+    private readonly ISlotLockOwner _core;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _threshold;
+    private readonly ConcurrentDictionary<int, Borrow> _held = new();
+    private readonly ITimer _timer;
+    private readonly Action _report;
+    private int _lastTicket;
+
+    private sealed class Borrow(MessageToken token, GuardKind kind, long acquiredAt, StackTrace stack)
+    {
+        internal MessageToken Token { get; } = token;
+        internal GuardKind Kind { get; } = kind;
+        internal long AcquiredAt { get; } = acquiredAt;
+        internal StackTrace Stack { get; } = stack;
+        internal int Reported;
+    }
+
+    internal BorrowTracker(ISlotLockOwner core, TimeProvider time, TimeSpan threshold, Action report)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(threshold, TimeSpan.Zero, nameof(ConcurrentMemoryManagerOptions.GuardHoldThreshold));
+        _core = core;
+        _time = time;
+        _threshold = threshold;
+        _report = report;
+
+        // The timer holds the tracker weakly: a manager nobody disposed can still be collected.
+        _timer = time.CreateTimer(static state => Tick((WeakReference<BorrowTracker>)state!), new WeakReference<BorrowTracker>(this), threshold, threshold);
+    }
+
+    /// <summary>Records a guard just acquired with <paramref name="token"/>; returns its ticket (never 0).</summary>
+    internal int Acquired(MessageToken token, GuardKind kind)
+    {
+        int ticket;
+        do
+        {
+            ticket = Interlocked.Increment(ref _lastTicket);
+        }
+        while (ticket == 0);
+        _held[ticket] = new Borrow(token, kind, _time.GetTimestamp(), new StackTrace(3, fNeedFileInfo: true));
+        return ticket;
+    }
+
+    /// <inheritdoc />
+    public bool ExitRead(MessageToken token, int ticket) => Released(_core.ExitRead(token, 0), ticket);
+
+    /// <inheritdoc />
+    public bool ExitWrite(MessageToken token, int ticket) => Released(_core.ExitWrite(token, 0), ticket);
+
+    /// <inheritdoc />
+    public bool CommitWrite(MessageToken token) => _core.CommitWrite(token);
+
+    private bool Released(bool released, int ticket)
+    {
+        if (released)
+        {
+            _held.TryRemove(ticket, out _);
+        }
+
+        return released;
+    }
+
+    internal IReadOnlyList<HeldGuard> HeldLongerThanThreshold() => Select(onlyNew: false);
+
+    internal IReadOnlyList<HeldGuard> NewlyHeldLongerThanThreshold() => Select(onlyNew: true);
+
+    private HeldGuard[] Select(bool onlyNew)
+    {
+        long now = _time.GetTimestamp();
+        var held = new List<HeldGuard>();
+        foreach (Borrow b in _held.Values.OrderBy(b => b.AcquiredAt))
+        {
+            TimeSpan heldFor = _time.GetElapsedTime(b.AcquiredAt, now);
+            if (heldFor >= _threshold && (!onlyNew || Interlocked.Exchange(ref b.Reported, 1) == 0))
+            {
+                held.Add(new HeldGuard(b.Token, b.Kind, heldFor, b.Stack.ToString()));
+            }
+        }
+
+        return [.. held];
+    }
+
+    private static void Tick(WeakReference<BorrowTracker> tracker)
+    {
+        if (tracker.TryGetTarget(out BorrowTracker? target))
+        {
+            target._report();
+        }
+    }
+
+    public void Dispose() => _timer.Dispose();
 }

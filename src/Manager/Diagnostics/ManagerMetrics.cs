@@ -41,6 +41,9 @@ public static class ManagerMetrics
     internal static readonly ObservableCounter<long> NoFreeSlots =
         s_meter.CreateObservableCounter("managerverified.no_free_slots", () => ObserveCounts(c => Volatile.Read(ref c.NoFreeSlots)), "{store}", "Stores refused because no slot was free.");
 
+    internal static readonly ObservableCounter<long> SlotsRetired =
+        s_meter.CreateObservableCounter("managerverified.slots_retired", () => ObserveCounts(c => Volatile.Read(ref c.Retired)), "{slot}", "Slots retired at their last generation (counted whether or not anyone listens).");
+
     internal static readonly ObservableCounter<long> HeadCasRetries =
         s_meter.CreateObservableCounter("managerverified.head_cas_retries", () => Volatile.Read(ref s_headCasRetries), "{retry}", "Free-list head CAS failures that were retried.");
 
@@ -71,6 +74,7 @@ public static class ManagerMetrics
         internal long Stores;
         internal long Frees;
         internal long NoFreeSlots;
+        internal long Retired;
     }
 
     /// <summary>The counts of managers named <paramref name="name"/>.</summary>

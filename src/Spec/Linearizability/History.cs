@@ -21,8 +21,14 @@ public enum StepKind
     /// <summary>Disposal of a read or header guard.</summary>
     ReleaseRead,
 
-    /// <summary>Disposal of a write guard, publishing <see cref="Step.Version"/>.</summary>
+    /// <summary>Disposal of a committed write guard, publishing <see cref="Step.Version"/> (and clearing poison).</summary>
     ReleaseWrite,
+
+    /// <summary>Disposal of a write guard without commit (its scope ended by an exception): the slot is poisoned.</summary>
+    AbortWrite,
+
+    /// <summary>Replace or TryReplace: overwrites the whole message with <see cref="Step.Version"/> and clears poison.</summary>
+    Replace,
 
     /// <summary>Free or TryFree: takes the slot exclusively (its result is the call's result).</summary>
     FreeAcquire,
@@ -64,6 +70,7 @@ public readonly record struct Step(
             StepKind.Store => $"Store(owner {Owner}) -> {result}{(Error == MemoryError.None ? " " + Token : string.Empty)}",
             StepKind.AcquireRead or StepKind.AcquireWrite or StepKind.CopyHeader => $"{name}({Token}) -> {result}{(Error == MemoryError.None ? $" sees {Owner}v{Version}" : string.Empty)}",
             StepKind.ReleaseWrite => $"ReleaseWrite({Token}, v{Version})",
+            StepKind.Replace => $"{name}({Token}, v{Version}) -> {result}",
             StepKind.FreeRecycle => $"FreeRecycle(slot {Token.Index})",
             StepKind.FreeInvalidate => $"FreeInvalidate({Token})",
             _ => $"{name}({Token}) -> {result}",

@@ -6,50 +6,58 @@ namespace ManagerVerified.Spec.Model;
 
 /// <summary>
 /// The one sequential specification of the manager, written from the error table, not from the slot
-/// word: LIFO free slots, generations (StaleToken/NotAllocated for an issued one, BadToken for one never
-/// issued, retirement at the last), the content each slot holds (who stored it, which write is the
+/// word: LIFO free slots, generations (StaleToken/NotAllocated for an issued one or one before the
+/// first, BadToken for one never issued, retirement at the last), the content each slot holds (who stored it, which write is the
 /// last), borrows (readers up to SlotWord.MaxReaders, a writer: AlreadyBorrowed, BorrowActive,
-/// ReaderLimit, blocking, and a timed wait's Timeout while the conflict lasts) and a slot "in transit"
-/// between a Free's invalidation and its recycle. The model-based tests drive its whole operations
+/// ReaderLimit, blocking, and a timed wait's Timeout while the conflict lasts), poisoning (a write released
+/// without commit: Poisoned for reads and writes until a Replace or a Free), the manager's identity
+/// (ForeignToken) and a slot "in transit" between a Free's invalidation and its recycle. The model-based tests drive its whole operations
 /// (<see cref="Store"/>, <see cref="Read"/>, <see cref="Write"/>, <see cref="Free"/>); the linearizability
 /// checker replays recorded steps with <see cref="TryApply"/>, which uses the same rules. Immutable:
 /// every operation returns a new state.
 /// </summary>
 public sealed class SpecState : IEquatable<SpecState>
 {
-    private readonly ulong[] _generation;   // the generation the slot issues next (or has live)
-    private readonly byte[] _flags;         // Live | Retired | InTransit | Writer
+    private readonly UInt128[] _generation; // the generation the slot issues next (or has live)
+    private readonly byte[] _flags;         // Live | Retired | InTransit | Writer | Freeing | Poisoned
     private readonly int[] _readers;
     private readonly long[] _owner;
     private readonly long[] _version;
     private readonly int[] _free;           // free stack, top last
-    private readonly ulong _firstGeneration;
+    private readonly uint _managerId;
     private int _hash;
 
-    private const byte Live = 1, Retired = 2, InTransit = 4, Writer = 8, Freeing = 16;
+    private const byte Live = 1, Retired = 2, InTransit = 4, Writer = 8, Freeing = 16, Poisoned = 32;
 
-    /// <summary>The state of a new manager of <paramref name="capacity"/> slots.</summary>
-    public SpecState(int capacity, ulong firstGeneration = SlotWord.FirstGeneration)
+    /// <summary>The state of a new manager of <paramref name="capacity"/> slots whose identity is <paramref name="managerId"/>.</summary>
+    public SpecState(int capacity, uint managerId)
+        : this(capacity, managerId, SlotWord.FirstGeneration)
+    {
+    }
+
+    /// <summary>The state of a new manager whose slots start at <paramref name="firstGeneration"/>.</summary>
+    public SpecState(int capacity, uint managerId, UInt128 firstGeneration)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfZero(managerId);
+        _managerId = managerId;
         _generation = Enumerable.Repeat(firstGeneration, capacity).ToArray();
         _flags = new byte[capacity];
         _readers = new int[capacity];
         _owner = new long[capacity];
         _version = new long[capacity];
         _free = Enumerable.Range(0, capacity).Reverse().ToArray();
-        _firstGeneration = firstGeneration;
     }
 
     private SpecState(SpecState o, int[]? free = null)
     {
-        _generation = (ulong[])o._generation.Clone();
+        _generation = (UInt128[])o._generation.Clone();
         _flags = (byte[])o._flags.Clone();
         _readers = (int[])o._readers.Clone();
         _owner = (long[])o._owner.Clone();
         _version = (long[])o._version.Clone();
         _free = free ?? o._free;
-        _firstGeneration = o._firstGeneration;
+        _managerId = o._managerId;
     }
 
     /// <summary>The capacity.</summary>
@@ -69,7 +77,7 @@ public sealed class SpecState : IEquatable<SpecState>
         }
 
         int slot = _free[^1];
-        token = new MessageToken(slot, _generation[slot]);
+        token = new MessageToken(slot, _generation[slot], _managerId);
         next = new SpecState(this, _free[..^1]);
         next._flags[slot] = Live;
         next._owner[slot] = owner;
@@ -81,21 +89,45 @@ public sealed class SpecState : IEquatable<SpecState>
     /// and the last write's version (0 when never written), or why not.</summary>
     public MemoryError Read(MessageToken token, out long owner, out long version)
     {
-        MemoryError error = Check(token, MemoryError.StaleToken);
+        MemoryError error = Check(token, MemoryError.StaleToken, allowPoisoned: false);
         owner = error == MemoryError.None ? _owner[token.Index] : 0;
         version = error == MemoryError.None ? _version[token.Index] : 0;
         return error;
     }
 
-    /// <summary>A whole Write with no borrow held: the slot's content becomes write <paramref name="version"/>.</summary>
-    public MemoryError Write(MessageToken token, long version, out SpecState next)
+    /// <summary>A whole Write with no borrow held: the slot's content becomes write <paramref name="version"/>;
+    /// or, when the write is not <paramref name="committed"/> (its scope ended by an exception), the slot is poisoned.</summary>
+    public MemoryError Write(MessageToken token, long version, out SpecState next, bool committed = true)
     {
         next = this;
-        MemoryError error = Check(token, MemoryError.StaleToken);
+        MemoryError error = Check(token, MemoryError.StaleToken, allowPoisoned: false);
+        if (error == MemoryError.None)
+        {
+            next = new SpecState(this);
+            if (committed)
+            {
+                next._version[token.Index] = version;
+            }
+            else
+            {
+                next._flags[token.Index] |= Poisoned;
+            }
+        }
+
+        return error;
+    }
+
+    /// <summary>A whole Replace with no borrow held: the content becomes write <paramref name="version"/> and
+    /// any poison is cleared.</summary>
+    public MemoryError Replace(MessageToken token, long version, out SpecState next)
+    {
+        next = this;
+        MemoryError error = Check(token, MemoryError.StaleToken, allowPoisoned: true);
         if (error == MemoryError.None)
         {
             next = new SpecState(this);
             next._version[token.Index] = version;
+            next._flags[token.Index] &= unchecked((byte)~Poisoned);
         }
 
         return error;
@@ -106,7 +138,7 @@ public sealed class SpecState : IEquatable<SpecState>
     public MemoryError Free(MessageToken token, out SpecState next)
     {
         next = this;
-        MemoryError error = Check(token, MemoryError.NotAllocated);
+        MemoryError error = Check(token, MemoryError.NotAllocated, allowPoisoned: true);
         if (error == MemoryError.None)
         {
             next = Invalidated(token.Index);
@@ -124,24 +156,31 @@ public sealed class SpecState : IEquatable<SpecState>
     /// None when the slot holds the live content of the token's generation; <paramref name="staleError"/>
     /// (StaleToken for borrows, NotAllocated for Free) when the slot issued that generation and has freed
     /// it (or retired with it); BadToken otherwise (default, index out of range, or a generation the slot
-    /// never issued).
+    /// never issued); ForeignToken for another manager's token; Poisoned for a poisoned message unless
+    /// <paramref name="allowPoisoned"/> (Free and Replace).
     /// </summary>
-    public MemoryError Check(MessageToken token, MemoryError staleError)
+    public MemoryError Check(MessageToken token, MemoryError staleError, bool allowPoisoned = false)
     {
         int slot = token.Index;
+        if (token.ManagerId != _managerId)
+        {
+            return token.ManagerId == 0 ? MemoryError.BadToken : MemoryError.ForeignToken;
+        }
+
         if (token.Generation == 0 || slot >= Capacity)
         {
             return MemoryError.BadToken;
         }
 
-        ulong generation = _generation[slot];
+        UInt128 generation = _generation[slot];
         if ((_flags[slot] & Live) != 0 && token.Generation == generation)
         {
-            return MemoryError.None;
+            return (_flags[slot] & Poisoned) != 0 && !allowPoisoned ? MemoryError.Poisoned : MemoryError.None;
         }
 
-        bool issued = token.Generation >= _firstGeneration
-            && (token.Generation < generation || (token.Generation == generation && (_flags[slot] & Retired) != 0));
+        // A slot that starts at a later generation (a verification build) is taken to have issued and
+        // freed every generation before it, as the manager, which cannot know the start, answers.
+        bool issued = token.Generation < generation || (token.Generation == generation && (_flags[slot] & Retired) != 0);
         return issued ? staleError : MemoryError.BadToken;
     }
 
@@ -180,17 +219,31 @@ public sealed class SpecState : IEquatable<SpecState>
             }
 
             case StepKind.AcquireRead:
-                return Acquire(step, matchResult, exclusive: false, MemoryError.StaleToken, MemoryError.AlreadyBorrowed, seesContent: true, 0);
+                return Acquire(step, matchResult, exclusive: false, MemoryError.StaleToken, MemoryError.AlreadyBorrowed, seesContent: true, allowPoisoned: false, 0);
 
             case StepKind.AcquireWrite:
-                return Acquire(step, matchResult, exclusive: true, MemoryError.StaleToken, MemoryError.AlreadyBorrowed, seesContent: true, Writer);
+                return Acquire(step, matchResult, exclusive: true, MemoryError.StaleToken, MemoryError.AlreadyBorrowed, seesContent: true, allowPoisoned: false, Writer);
 
             case StepKind.FreeAcquire:
-                return Acquire(step, matchResult, exclusive: true, MemoryError.NotAllocated, MemoryError.BorrowActive, seesContent: false, Writer | Freeing);
+                return Acquire(step, matchResult, exclusive: true, MemoryError.NotAllocated, MemoryError.BorrowActive, seesContent: false, allowPoisoned: true, Writer | Freeing);
+
+            case StepKind.Replace:
+            {
+                // Exclusive for an instant (acquire, overwrite, release inside the call): no flag stays set.
+                SpecState? next = Acquire(step, matchResult, exclusive: true, MemoryError.StaleToken, MemoryError.AlreadyBorrowed, seesContent: false, allowPoisoned: true, 0);
+                if (next is null || next == this || (matchResult && step.Error != MemoryError.None))
+                {
+                    return next;
+                }
+
+                next._version[step.Token.Index] = step.Version;
+                next._flags[step.Token.Index] &= unchecked((byte)~Poisoned);
+                return next;
+            }
 
             case StepKind.CopyHeader:
             {
-                MemoryError error = Check(step.Token, MemoryError.StaleToken);
+                MemoryError error = Check(step.Token, MemoryError.StaleToken, allowPoisoned: false);
                 if (error == MemoryError.None && (_flags[step.Token.Index] & Writer) != 0)
                 {
                     error = MemoryError.AlreadyBorrowed;
@@ -233,6 +286,20 @@ public sealed class SpecState : IEquatable<SpecState>
                 var next = new SpecState(this);
                 next._flags[s] &= unchecked((byte)~Writer);
                 next._version[s] = step.Version;
+                next._flags[s] &= unchecked((byte)~Poisoned);
+                return next;
+            }
+
+            case StepKind.AbortWrite:
+            {
+                int s = step.Token.Index;
+                if (s >= Capacity || (_flags[s] & Writer) == 0)
+                {
+                    return null;
+                }
+
+                var next = new SpecState(this);
+                next._flags[s] = (byte)((next._flags[s] & ~Writer) | Poisoned);
                 return next;
             }
 
@@ -288,9 +355,9 @@ public sealed class SpecState : IEquatable<SpecState>
     /// <summary>A read borrow, a write borrow or a Free's exclusive acquire, with the same rules as the
     /// manager's lock: check the token, then wait (blocking: cannot take effect now) or fail (Try) while a
     /// conflicting borrow is held; an exclusive acquire conflicts with readers too.</summary>
-    private SpecState? Acquire(in Step step, bool matchResult, bool exclusive, MemoryError staleError, MemoryError busyError, bool seesContent, byte flags)
+    private SpecState? Acquire(in Step step, bool matchResult, bool exclusive, MemoryError staleError, MemoryError busyError, bool seesContent, bool allowPoisoned, byte flags)
     {
-        MemoryError error = Check(step.Token, staleError);
+        MemoryError error = Check(step.Token, staleError, allowPoisoned);
         int s = step.Token.Index;
         bool full = error == MemoryError.None && !exclusive && _readers[s] == SlotWord.MaxReaders;
         if (error == MemoryError.None && ((_flags[s] & Writer) != 0 || (exclusive && _readers[s] > 0) || full))
@@ -376,7 +443,7 @@ public sealed class SpecState : IEquatable<SpecState>
         for (int i = 0; i < Capacity; i++)
         {
             sb.Append(i).Append(":g").Append(_generation[i]).Append((_flags[i] & Live) != 0 ? "L" : string.Empty)
-              .Append((_flags[i] & InTransit) != 0 ? "T" : string.Empty).Append((_flags[i] & Freeing) != 0 ? "F" : string.Empty).Append((_flags[i] & Writer) != 0 ? "W" : string.Empty)
+              .Append((_flags[i] & InTransit) != 0 ? "T" : string.Empty).Append((_flags[i] & Poisoned) != 0 ? "P" : string.Empty).Append((_flags[i] & Freeing) != 0 ? "F" : string.Empty).Append((_flags[i] & Writer) != 0 ? "W" : string.Empty)
               .Append(_readers[i] > 0 ? $"R{_readers[i]}" : string.Empty).Append(' ');
         }
 

@@ -21,6 +21,12 @@ public enum LocationKind
     /// <summary>A slot's message storage (plain).</summary>
     Message,
 
+    /// <summary>A slot's generation epoch (atomic).</summary>
+    Epoch,
+
+    /// <summary>The retired-slot count (atomic).</summary>
+    Retired,
+
     /// <summary>A location of a hand-written test program.</summary>
     Variable,
 }
@@ -39,6 +45,8 @@ public readonly record struct Location(LocationKind Kind, int Index)
         LocationKind.SlotWord => $"word[{Index}]",
         LocationKind.WriteSequence => $"sequence[{Index}]",
         LocationKind.Message => $"message[{Index}]",
+        LocationKind.Epoch => $"epoch[{Index}]",
+        LocationKind.Retired => "retired",
         _ => $"v{Index}",
     };
 }
