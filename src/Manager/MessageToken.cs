@@ -36,6 +36,13 @@ public readonly struct MessageToken : IEquatable<MessageToken>
         _high = ((ulong)managerId << 32) | SlotWord.EpochOf(generation);
     }
 
+    internal MessageToken(int index, ulong lowGeneration, uint epoch, uint managerId)
+    {
+        Debug.Assert((uint)index <= IndexMask && lowGeneration <= SlotWord.MaxLowGeneration);
+        _low = (lowGeneration << SlotWord.GenerationShift) | (uint)index;
+        _high = ((ulong)managerId << 32) | epoch;
+    }
+
     private MessageToken(ulong low, ulong high)
     {
         _low = low;

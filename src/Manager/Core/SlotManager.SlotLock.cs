@@ -15,6 +15,7 @@
 // Linearization points, the copy's bound, the epoch, what would invalidate it: docs/invariants.md (I5, I6, I8).
 // =================================================================================================
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using ManagerVerified.Seam;
 
 namespace ManagerVerified.Core;
@@ -94,7 +95,12 @@ internal sealed partial class SlotManager<TPayload, TSeam>
     /// <summary>After a successful enter CAS: whether the slot's epoch is the token's. While the borrow is
     /// held no Free can change it, so a match means the whole generation matched at the CAS.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool EpochMatches(MessageToken token, int index) => _seam.Load(ref _epochs[index]) == (long)token.Epoch << 1;
+    private bool EpochMatches(MessageToken token, int index) => _seam.Load(ref EpochOf(index)) == (long)token.Epoch << 1;
+
+    /// <summary>The epoch word of <paramref name="index"/>, which the caller has checked against the
+    /// slot count (the epoch and word arrays have the same length: no second bounds check).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref long EpochOf(int index) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_epochs), index);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private MemoryError EnterRead(MessageToken token, WaitLimit wait, out int index)

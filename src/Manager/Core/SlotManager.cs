@@ -89,8 +89,8 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
         _seam.Store(ref slot, word | SlotWord.LiveBit);
 
         // The epoch is stable: only a Free of this slot changes it, and we own the slot.
-        uint epoch = (uint)(_seam.Load(ref _epochs[index]) >> 1);
-        token = new MessageToken(index, SlotWord.Join(epoch, new SlotWord(word).LowGeneration), Id);
+        uint epoch = (uint)(_seam.Load(ref EpochOf(index)) >> 1);
+        token = new MessageToken(index, new SlotWord(word).LowGeneration, epoch, Id);
         return MemoryError.None;
     }
 
@@ -149,33 +149,32 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
         // Exclusive and live: drop the message so the manager keeps no reference to the payload.
         _seam.WritePlain(ref _messages[index], default);
 
-        UInt128 generation = token.Generation; // the slot's: EnterExclusive checked the whole generation
+        // The slot's generation is the token's: EnterExclusive checked both parts.
+        ulong low = token.LowGeneration;
         _seam.OnWriteExiting(index);
-        if (generation == SlotWord.MaxGeneration)
+        if (low == SlotWord.MaxLowGeneration && token.Epoch == uint.MaxValue)
         {
             // The last generation (after 2^70 - 1 frees of this slot): retire the slot rather than
             // reuse a generation, so a stale token can never reach a newer message.
-            _seam.Store(ref _words[index], SlotWord.Pack(token.LowGeneration, live: false, retired: true, writer: false, readers: 0).Value);
+            _seam.Store(ref _words[index], SlotWord.Pack(low, live: false, retired: true, writer: false, readers: 0).Value);
             _seam.Add(ref _retired, 1);
             retired = true;
             return MemoryError.None;
         }
 
-        UInt128 next = generation + 1;
-        ulong low = SlotWord.LowOf(next);
-        if (low == 0)
+        if (low == SlotWord.MaxLowGeneration)
         {
             // The low part wraps: the epoch advances, marked "wrapping" until the word holds the new low
-            // part, so a refusal never pairs the new epoch with the old word (docs/invariants.md, I8).
+            // part, so a refusal never pairs the new epoch with the old word (docs/invariants.md, I10).
             long epoch = (long)token.Epoch << 1;
-            _seam.Store(ref _epochs[index], epoch | 1);
-            _seam.Store(ref _words[index], SlotWord.Pack(low, live: false, retired: false, writer: false, readers: 0).Value);
-            _seam.Store(ref _epochs[index], epoch + 2);
+            _seam.Store(ref EpochOf(index), epoch | 1);
+            _seam.Store(ref _words[index], SlotWord.Pack(0, live: false, retired: false, writer: false, readers: 0).Value);
+            _seam.Store(ref EpochOf(index), epoch + 2);
         }
         else
         {
             // Release store: the token's generation is now stale for every later check.
-            _seam.Store(ref _words[index], SlotWord.Pack(low, live: false, retired: false, writer: false, readers: 0).Value);
+            _seam.Store(ref _words[index], SlotWord.Pack(low + 1, live: false, retired: false, writer: false, readers: 0).Value);
         }
 
         // Count first, push second. Store pops first and counts second, so every slot in transit
