@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using ManagerVerified.Harness.Checking;
 using ManagerVerified.Harness.Exploration;
 using ManagerVerified.Spec.Checking;
 using ManagerVerified.Harness.Scenarios;
@@ -113,6 +114,7 @@ internal static class Campaign
                         var request = new ExplorationRequest(scenario, p, strategy, options.Iterations, SeedOf(options.Seed, index), options.Monitors, TimeBudgetSeconds: options.TimeBudget, CheckLinearizability: options.Linearizability);
                         ExplorationResult r = Explorer.Run(request);
                         row.Runs.Add(SeedRun.From(index, r, expected: null, replayed: null, WriteTrace(options, row, index, r)));
+                        RecordTimeline(row, request, r);
                     }
 
                     rows.Add(row);
@@ -138,6 +140,7 @@ internal static class Campaign
                         ExplorationResult r = Explorer.Run(request);
                         bool? replayed = r.BugFound ? Explorer.Replay(request, r.Trace!).Bug == r.Bug : null;
                         row.Runs.Add(SeedRun.From(index, r, expected, replayed, WriteTrace(options, row, index, r)));
+                        RecordTimeline(row, request, r);
                     }
 
                     rows.Add(row);
@@ -149,6 +152,7 @@ internal static class Campaign
         total.Stop();
         var report = new Report { Seconds = total.Elapsed.TotalSeconds, Shards = [$"{options.Shard}/{options.ShardCount}"], Rows = rows };
         report.Write(options.Output);
+        HtmlReport.Write(options.Output, report, HtmlReport.Collect(report));
         output.WriteLine();
         output.Write(report.Table());
         int exit = report.ExitCode;
@@ -159,6 +163,20 @@ internal static class Campaign
     private static string Summary(int exit, TimeSpan elapsed, string folder) => exit == 0
         ? $"OK: correct manager clean, every planted bug caught and replayed ({elapsed.TotalSeconds:F0} s). Reports in {folder}"
         : $"FAILED (exit {exit}): {((exit & ExitCorrectManagerBug) != 0 ? "the correct manager showed a bug; " : string.Empty)}{((exit & ExitPlantedBugMissed) != 0 ? "a planted bug was missed or did not replay; " : string.Empty)}reports in {folder}";
+
+    /// <summary>Replays the bug of the row's last run once more, recording every seam step, and writes the
+    /// timeline report.html draws beside its trace.</summary>
+    private static void RecordTimeline(Row row, ExplorationRequest request, ExplorationResult result)
+    {
+        SeedRun run = row.Runs[^1];
+        if (result.Trace is null || run.TraceFile is null)
+        {
+            return;
+        }
+
+        StepLog log = Explorer.RecordSteps(request, result.Trace);
+        BugTimeline.From(row, run, log).Write(BugTimeline.PathFor(run.TraceFile));
+    }
 
     private static string? WriteTrace(Options options, Row row, uint seedIndex, ExplorationResult result)
     {
@@ -214,9 +232,18 @@ internal static class Campaign
             reports.Add(Report.Read(path));
         }
 
+        // A shard's timelines travel with its report (a CI artifact is downloaded elsewhere): collect them
+        // from each report's own traces folder.
+        var timelines = new List<BugTimeline>();
+        for (int i = 0; i < reports.Count; i++)
+        {
+            timelines.AddRange(HtmlReport.Collect(reports[i], Path.GetDirectoryName(Path.GetFullPath(options.Merge[i]))));
+        }
+
         Report merged = Report.MergeAll(reports);
         Directory.CreateDirectory(options.Output);
         merged.Write(options.Output);
+        HtmlReport.Write(options.Output, merged, timelines);
         output.Write(merged.Table());
         output.WriteLine(Summary(merged.ExitCode, TimeSpan.FromSeconds(merged.Seconds), options.Output));
         return merged.ExitCode;

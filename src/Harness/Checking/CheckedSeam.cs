@@ -25,14 +25,18 @@ internal readonly struct CheckedSeam : IConcurrencySeam
     {
         _context.Scheduler.Point();
         _context.Access(AccessKind.AcquireLoad, ref location);
-        return Volatile.Read(ref location);
+        long value = Volatile.Read(ref location);
+        _context.Logged(AccessKind.AcquireLoad, ref location, value);
+        return value;
     }
 
     public int Load(ref int location)
     {
         _context.Scheduler.Point();
         _context.Access(AccessKind.AcquireLoad, ref location);
-        return Volatile.Read(ref location);
+        int value = Volatile.Read(ref location);
+        _context.Logged(AccessKind.AcquireLoad, ref location, value);
+        return value;
     }
 
     public void Store(ref long location, long value)
@@ -40,6 +44,7 @@ internal readonly struct CheckedSeam : IConcurrencySeam
         _context.Scheduler.Point();
         _context.Access(AccessKind.ReleaseStore, ref location);
         Volatile.Write(ref location, value);
+        _context.Logged(AccessKind.ReleaseStore, ref location, value);
     }
 
     public void Store(ref int location, int value)
@@ -47,13 +52,16 @@ internal readonly struct CheckedSeam : IConcurrencySeam
         _context.Scheduler.Point();
         _context.Access(AccessKind.ReleaseStore, ref location);
         Volatile.Write(ref location, value);
+        _context.Logged(AccessKind.ReleaseStore, ref location, value);
     }
 
     public long CompareExchange(ref long location, long value, long comparand)
     {
         _context.Scheduler.Point();
         long seen = Interlocked.CompareExchange(ref location, value, comparand);
-        _context.Access(seen == comparand ? AccessKind.ReadModifyWrite : AccessKind.FailedCompareExchange, ref location);
+        AccessKind kind = seen == comparand ? AccessKind.ReadModifyWrite : AccessKind.FailedCompareExchange;
+        _context.Access(kind, ref location);
+        _context.Logged(kind, ref location, seen == comparand ? value : seen);
         return seen;
     }
 
@@ -61,14 +69,18 @@ internal readonly struct CheckedSeam : IConcurrencySeam
     {
         _context.Scheduler.Point();
         _context.Access(AccessKind.ReadModifyWrite, ref location);
-        return Interlocked.Add(ref location, delta);
+        long result = Interlocked.Add(ref location, delta);
+        _context.Logged(AccessKind.ReadModifyWrite, ref location, result);
+        return result;
     }
 
     public int Add(ref int location, int delta)
     {
         _context.Scheduler.Point();
         _context.Access(AccessKind.ReadModifyWrite, ref location);
-        return Interlocked.Add(ref location, delta);
+        int result = Interlocked.Add(ref location, delta);
+        _context.Logged(AccessKind.ReadModifyWrite, ref location, result);
+        return result;
     }
 
     public void WritePlain<T>(ref T location, T value)
@@ -76,12 +88,14 @@ internal readonly struct CheckedSeam : IConcurrencySeam
         _context.Scheduler.Point();
         _context.AccessMessage(AccessKind.PlainWrite, ref location);
         location = value;
+        _context.LoggedMessage(AccessKind.PlainWrite, ref location);
     }
 
     public T CopyOptimistic<T>(ref T source)
     {
         _context.Scheduler.Point();
         _context.AccessMessage(AccessKind.OptimisticRead, ref source);
+        _context.LoggedMessage(AccessKind.OptimisticRead, ref source);
         return source;
     }
 

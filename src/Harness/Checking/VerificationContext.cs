@@ -70,6 +70,9 @@ public sealed class VerificationContext
     /// <summary>Names the locations of the checked manager's accesses. Set by the factory.</summary>
     internal LocationMap? Locations { get; set; }
 
+    /// <summary>Records every access with its value, for report.html; null while exploring.</summary>
+    public StepLog? Steps { get; set; }
+
     /// <summary>Runs on a new task <paramref name="task"/>: everything the set-up did happens before it.</summary>
     public void EnterTask(int task)
     {
@@ -81,7 +84,35 @@ public sealed class VerificationContext
     public void JoinTask(int task) => Races?.Join(0, task);
 
     /// <summary>Names the operation the current task performs, for race reports.</summary>
-    public void BeginOperation(string operation) => Races?.SetOperation(CurrentTask, operation);
+    public void BeginOperation(string operation)
+    {
+        Races?.SetOperation(CurrentTask, operation);
+        Steps?.SetOperation(CurrentTask, operation);
+    }
+
+    internal void Logged(AccessKind kind, ref long location, long value)
+    {
+        if (Steps is not null && Locations is not null)
+        {
+            Steps.Add(CurrentTask, kind, Locations.Of(ref location), value);
+        }
+    }
+
+    internal void Logged(AccessKind kind, ref int location, long value)
+    {
+        if (Steps is not null && Locations is not null)
+        {
+            Steps.Add(CurrentTask, kind, Locations.Of(ref location), value);
+        }
+    }
+
+    internal void LoggedMessage<T>(AccessKind kind, ref T location)
+    {
+        if (Steps is not null && Locations is not null)
+        {
+            Steps.Add(CurrentTask, kind, Locations.OfMessage(ref location), 0);
+        }
+    }
 
     /// <summary>A plain access of slot <paramref name="index"/>'s message by the manager's user (through a guard).</summary>
     public void UserAccess(AccessKind kind, int index) => Races?.Access(CurrentTask, kind, new Location(LocationKind.Message, index));

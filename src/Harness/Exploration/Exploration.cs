@@ -148,7 +148,17 @@ public static class Explorer
             .WithMemoryAccessRaceCheckingEnabled(false)
             .WithControlFlowRaceCheckingEnabled(false);
 
-    private static ExplorationResult Execute(ExplorationRequest request, Configuration config, ILogger? logger)
+    /// <summary>Replays a bug trace once more, recording every seam access (for report.html).</summary>
+    public static StepLog RecordSteps(ExplorationRequest request, string trace)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        EnsureRewritten();
+        var steps = new StepLog();
+        Execute(request, Base(request.MaxSteps).WithReproducibleTrace(trace), null, steps);
+        return steps;
+    }
+
+    private static ExplorationResult Execute(ExplorationRequest request, Configuration config, ILogger? logger, StepLog? steps = null)
     {
         Scenario scenario = request.Scenario;
         ScenarioParameters parameters = request.Parameters;
@@ -159,7 +169,7 @@ public static class Explorer
         using var engine = TestingEngine.Create(config, () =>
         {
             sink.Reset(); // each iteration starts clean: Last is this iteration's violation or none
-            return scenario.RunAsync(parameters, CoyoteScheduler.Instance, sink, monitors, linearizability);
+            return scenario.RunAsync(parameters, CoyoteScheduler.Instance, sink, monitors, linearizability, steps);
         });
         engine.SetLogger(logger ?? new SilentLogger());
         engine.Run();

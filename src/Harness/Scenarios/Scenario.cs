@@ -22,12 +22,18 @@ public abstract class Scenario
 
     /// <summary>Runs the scenario once: builds the checked manager, runs the tasks, checks quiescence,
     /// then (unless turned off) checks that the recorded history is linearizable.</summary>
-    public async Task RunAsync(ScenarioParameters parameters, IScheduler scheduler, ViolationSink sink, MonitorSet monitors = MonitorSet.All, bool checkLinearizability = true)
+    public async Task RunAsync(ScenarioParameters parameters, IScheduler scheduler, ViolationSink sink, MonitorSet monitors = MonitorSet.All, bool checkLinearizability = true, StepLog? steps = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(sink);
         parameters.Validate();
-        var context = new VerificationContext(scheduler, sink, parameters.Capacity, parameters.Bug, monitors);
+        if (steps is not null)
+        {
+            steps.Clear();
+            sink = new StepLog.MarkingSink(sink, steps);
+        }
+
+        var context = new VerificationContext(scheduler, sink, parameters.Capacity, parameters.Bug, monitors) { Steps = steps };
         var run = new ScenarioRun(parameters, context, checkLinearizability ? new HistoryRecorder() : null);
         await ExecuteAsync(run).ConfigureAwait(false);
         run.CheckQuiescent();
