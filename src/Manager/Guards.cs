@@ -92,8 +92,10 @@ public ref struct ReadGuard<TPayload>
 /// owner replaces the whole message (<see cref="ConcurrentMemoryManager{TPayload}.Replace(MessageToken, Message{TPayload})"/>) or frees it.</example>
 /// <typeparam name="TPayload">The payload type.</typeparam>
 /// <remarks>A ref struct: it cannot be stored on the heap, outlive its scope or cross an <c>await</c>.
-/// Do not copy it: a copy released after the guard is refused (<see cref="MemoryError.NotBorrowed"/>),
-/// unless another borrow of the same generation holds the slot, whose release it would then take.</remarks>
+/// Do not copy it: a copy released (or committed) after the guard is refused (<see cref="MemoryError.NotBorrowed"/>),
+/// unless another write borrow of the same generation holds the slot, whose release (or commit) it would then take:
+/// a copy's <see cref="Commit"/> can publish that writer's half-done write. The package's analyzer (MV0001) makes
+/// every copy a compile error.</remarks>
 public ref struct WriteGuard<TPayload>
 {
     private ISlotLockOwner? _owner;

@@ -49,8 +49,9 @@ public readonly struct MessageToken : IEquatable<MessageToken>
         _high = high;
     }
 
-    /// <summary>The slot index.</summary>
-    internal int Index => (int)(_low & IndexMask);
+    /// <summary>The slot index, read with the two bits above it (always 0 in an issued token), so that a
+    /// made-up raw value with them set is out of range (BadToken) rather than an alias of a real token.</summary>
+    internal int Index => (int)(_low & ((1UL << SlotWord.GenerationShift) - 1));
 
     /// <summary>The generation modulo 2^38, as the slot word holds it.</summary>
     internal ulong LowGeneration => _low >> SlotWord.GenerationShift;
@@ -80,7 +81,9 @@ public readonly struct MessageToken : IEquatable<MessageToken>
     public override bool Equals(object? obj) => obj is MessageToken other && Equals(other);
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(_low, _high);
+    /// <remarks>Not <see cref="HashCode"/>, whose seed changes from process to process: the same token hashes
+    /// the same in every run (a recorded schedule replays over the same dictionary layouts).</remarks>
+    public override int GetHashCode() => (_low ^ (_high * 0x9E3779B97F4A7C15UL)).GetHashCode();
 
     /// <inheritdoc />
     /// <remarks>The manager's identity is left out: it differs from run to run, the slot and generation do not.</remarks>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ManagerVerified.Core;
 using ManagerVerified.Diagnostics;
 using ManagerVerified.Seam;
@@ -48,6 +49,23 @@ public sealed class ReliabilityTests
         Assert.False(b.TryRead(default, out _, out error));
         Assert.Equal(MemoryError.BadToken, error);
         Assert.True(a.TryFree(token, out _));
+    }
+
+    [Fact]
+    public void MadeUpRawValue_WithTheSpareBitsSet_IsNoAliasOfARealToken()
+    {
+        var manager = new ConcurrentMemoryManager<long>(2);
+        MessageToken real = manager.Store(TestMessages.Of(1));
+        foreach (int spare in new[] { 1, 2, 3 })
+        {
+            MessageToken alias = MessageToken.FromRawValue(real.RawValue | ((UInt128)(uint)spare << MessageToken.IndexBits));
+            Assert.NotEqual(real, alias);
+            Assert.False(manager.TryRead(alias, out _, out MemoryError read));
+            Assert.False(manager.TryFree(alias, out MemoryError free));
+            Assert.Equal((MemoryError.BadToken, MemoryError.BadToken), (read, free));
+        }
+
+        Assert.True(manager.TryFree(real, out _));
     }
 
     [Fact]
@@ -201,6 +219,52 @@ public sealed class ReliabilityTests
     }
 
     [Fact]
+    public void LongHeldGuard_ACopyTakingAnotherReadersPlace_LeavesNoPhantomRecord()
+    {
+        var time = new ManualTime();
+        using var manager = new ConcurrentMemoryManager<long>(1, new ConcurrentMemoryManagerOptions { DiagnosticMode = true, TimeProvider = time });
+        MessageToken token = manager.Store(TestMessages.Of(1));
+        ReadGuard<long> a = manager.Read(token);
+#pragma warning disable MV0001 // the copy is the point: released after the guard, it takes b's place
+        ReadGuard<long> copy = a;
+#pragma warning restore MV0001
+        ReadGuard<long> b = manager.Read(token);
+        a.Dispose();
+        copy.Dispose(); // accepted: b's borrow is of the same generation
+        MemoryError refused = MemoryError.None;
+        try
+        {
+            b.Dispose(); // its place was taken: refused
+        }
+        catch (MemoryManagerException e)
+        {
+            refused = e.Error;
+        }
+
+        Assert.Equal(MemoryError.NotBorrowed, refused);
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Empty(manager.GetLongHeldGuards());
+        Assert.True(manager.TryFree(token, out _));
+    }
+
+    [Fact]
+    public void LongHeldGuardTimer_StopsItself_OnceAnUndisposedManagerIsCollected()
+    {
+        var time = new ManualTime();
+        CreateAndDrop(time);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        time.FireTimers();
+        Assert.All(time.Timers, t => Assert.True(((ManualTime.ManualTimer)t).Disposed));
+        Assert.NotEmpty(time.Timers);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CreateAndDrop(ManualTime time) =>
+        _ = new ConcurrentMemoryManager<long>(1, new ConcurrentMemoryManagerOptions { DiagnosticMode = true, TimeProvider = time });
+
+    [Fact]
     public void LongHeldGuards_OutsideDiagnosticMode_Throws() =>
         Assert.Throws<InvalidOperationException>(() => new ConcurrentMemoryManager<long>(1).GetLongHeldGuards());
 
@@ -218,9 +282,11 @@ public sealed class ReliabilityTests
     }
 
     /// <summary>A clock that moves only when told, and timers that fire only when told.</summary>
-    private sealed class ManualTime : TimeProvider
+    internal sealed class ManualTime : TimeProvider
     {
         private readonly List<ManualTimer> _timers = [];
+
+        public IReadOnlyList<ITimer> Timers => _timers;
         private long _ticks;
 
         public override long TimestampFrequency => TimeSpan.TicksPerSecond;
@@ -244,7 +310,7 @@ public sealed class ReliabilityTests
             return timer;
         }
 
-        private sealed class ManualTimer(TimerCallback callback, object? state) : ITimer
+        internal sealed class ManualTimer(TimerCallback callback, object? state) : ITimer
         {
             public TimerCallback Callback { get; } = callback;
 

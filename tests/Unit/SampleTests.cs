@@ -2,7 +2,8 @@ using ManagerVerified.Samples.Pipeline;
 
 namespace ManagerVerified.Tests.Unit;
 
-/// <summary>The samples run as tests: the token pipeline, and a consumer built from the packed NuGet package.</summary>
+/// <summary>The samples run as tests: the token pipeline, and consumers built from the packed NuGet package
+/// (one of them a Coyote test of its own component).</summary>
 [Collection(DotnetCliCollection.Name)]
 public sealed class SampleTests
 {
@@ -45,6 +46,18 @@ public sealed class SampleTests
             Assert.NotEqual(0, exit);
             Assert.Contains("MV0001", copied, StringComparison.Ordinal);
             Assert.DoesNotContain("ProjectReference", File.ReadAllText(Path.Combine(root, "samples", "PackageConsumer", "PackageConsumer.csproj")), StringComparison.Ordinal);
+
+            // A consumer's own Coyote test of its own component, on the same package: its build rewrites
+            // its assembly and the shipped ManagerVerified.dll; the correct hand-off survives, the planted
+            // read-after-hand-over is caught with the manager's typed error and replays from its trace.
+            string coyote = DotnetCli.RunChecked(root, "run", "--project", "samples/CoyoteConsumer", "-c", "Release",
+                $"-p:ManagerVerifiedVersion={version}", $"-p:RestoreAdditionalProjectSources={feed}",
+                $"-p:RestorePackagesPath={packages}", $"-p:BaseIntermediateOutputPath={Path.Combine(work, "cobj")}/", $"-p:BaseOutputPath={Path.Combine(work, "cbin")}/");
+            Assert.Contains("correct hand-off: 0 bugs in 100 iterations", coyote, StringComparison.Ordinal);
+            Assert.Matches("read after hand-over: 1 bug after [0-9]+ iterations: the manager refused an operation with StaleToken", coyote);
+            Assert.Contains("replayed from its trace: the manager refused an operation with StaleToken", coyote, StringComparison.Ordinal);
+            Assert.EndsWith("OK", coyote.TrimEnd(), StringComparison.Ordinal);
+            Assert.DoesNotContain("ProjectReference", File.ReadAllText(Path.Combine(root, "samples", "CoyoteConsumer", "CoyoteConsumer.csproj")), StringComparison.Ordinal);
         }
         finally
         {

@@ -8,13 +8,17 @@ namespace ManagerVerified.Harness.Checking;
 /// with the head layout that the planted bug (if any) asks for.</summary>
 internal static class CheckedManagers
 {
+    /// <summary>Every checked manager's identity: fixed, so a run and its replay (in another process, or
+    /// after other managers were made) see the same tokens; scenarios make foreign tokens with Id + 1.</summary>
+    internal const uint Identity = 1;
+
     internal static SlotManager<CheckedPayload, CheckedSeam> Create(ScenarioParameters parameters, VerificationContext context)
     {
         var seam = new CheckedSeam(context);
         int? tagBits = parameters.Bug == PlantedBug.TagZeroBits ? 0 : parameters.TagBits;
         SlotManager<CheckedPayload, CheckedSeam> manager = tagBits is int bits
-            ? VerificationManagers.CreateNarrowTag<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, bits, parameters.StartTag, parameters.FirstGeneration)
-            : VerificationManagers.Create<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, parameters.StartTag, parameters.FirstGeneration);
+            ? VerificationManagers.CreateNarrowTag<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, bits, parameters.StartTag, parameters.FirstGeneration, Identity)
+            : VerificationManagers.Create<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, parameters.StartTag, parameters.FirstGeneration, Identity);
         context.Locations = new LocationMap(manager);
         return manager;
     }

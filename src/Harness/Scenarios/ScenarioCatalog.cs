@@ -16,6 +16,9 @@ public static class ScenarioCatalog
     /// <summary>Readers, a writer and an optimistic copier on shared slots.</summary>
     public static Scenario ReadersWriter { get; } = new ReadersWriterScenario();
 
+    /// <summary>Lock-free header copies against writes, nothing else.</summary>
+    public static Scenario CopyVersusWrite { get; } = new CopyVersusWriteScenario();
+
     /// <summary>Borrows racing a free of the same token.</summary>
     public static Scenario BorrowsVersusFree { get; } = new BorrowsVersusFreeScenario();
 
@@ -43,6 +46,7 @@ public static class ScenarioCatalog
         Churn,
         Wraparound,
         ReadersWriter,
+        CopyVersusWrite,
         BorrowsVersusFree,
         Exhaustion,
         Mixed,

@@ -246,9 +246,11 @@ public sealed class ScenarioRun
         WaitLimit wait = LimitOf(tryOnly, timed);
         long owner = OwnerOf(token);
         long version = 1_000 + Interlocked.Increment(ref _replaces);
-        int step = Begin($"{Name("Replace", tryOnly, wait)} {token}", StepKind.Replace, tryOnly, token, version: version);
+        int acquire = Begin($"{Name("Replace", tryOnly, wait)} {token}", StepKind.Replace, tryOnly, token);
+        int release = Recorder.Begin(StepKind.ReleaseWrite, tryOnly, token, version: version);
         MemoryError error = Manager.Replace(token, CheckedPayload.Create(owner, version), wait);
-        Recorder.End(step, error);
+        Recorder.End(release, error);
+        Recorder.End(acquire, error);
         Context.TokenOperation(OperationKind.Write, token, freed, error);
         return error;
     }

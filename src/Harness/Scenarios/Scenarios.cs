@@ -436,7 +436,15 @@ public sealed class PoisonedWritesScenario : Scenario
                         run.CopyHeader(shared);
                         break;
                     default:
-                        run.Write(shared, tryOnly);
+                        if (i == 0)
+                        {
+                            run.Replace(shared, tryOnly); // most often on a healthy slot, among Try calls
+                        }
+                        else
+                        {
+                            run.Write(shared, tryOnly);
+                        }
+
                         break;
                 }
             }
@@ -467,6 +475,7 @@ public sealed class ForeignAndEpochTokensScenario : Scenario
         UInt128 next = first.Generation + 1;
         var laterEpoch = new MessageToken(first.Index, next + (UInt128.One << Core.SlotWord.LowGenerationBits), run.Manager.Id);
         var earlierEpoch = new MessageToken(first.Index, next - (UInt128.One << Core.SlotWord.LowGenerationBits), run.Manager.Id);
+        var nextEpochLast = new MessageToken(first.Index, next + Core.SlotWord.MaxLowGeneration, run.Manager.Id); // never issued; low bits of the first
         var foreign = new MessageToken(first.Index, first.Generation, run.Manager.Id + 1);
         await run.RunTasksAsync(task =>
         {
@@ -489,6 +498,7 @@ public sealed class ForeignAndEpochTokensScenario : Scenario
                     run.CopyHeader(laterEpoch);
                     run.Read(first, tryOnly: true);
                     run.Read(earlierEpoch, tryOnly: (i & 1) == 1);
+                    run.Read(nextEpochLast, tryOnly: true);
                 }
             }
 
@@ -497,5 +507,43 @@ public sealed class ForeignAndEpochTokensScenario : Scenario
                 run.Free(mine, tryOnly: false);
             }
         }).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Optimistic copies against writes, and nothing else: one task writes the shared message (each
+/// write in two halves with a scheduling point between), the other copies its header without a lock. The
+/// smallest program in which a copy that overlaps a write can be accepted, so every mistake in the
+/// copy's re-check or the writer's release order shows within a few hundred schedules.</summary>
+public sealed class CopyVersusWriteScenario : Scenario
+{
+    /// <inheritdoc />
+    public override string Name => "copy-vs-write";
+
+    /// <inheritdoc />
+    public override string Description => "lock-free header copies race committed writes of the same message";
+
+    /// <inheritdoc />
+    public override ScenarioParameters Defaults => new(Capacity: 1, Tasks: 2, Operations: 2);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(ScenarioRun run)
+    {
+        run.Store(tryOnly: false, out MessageToken shared);
+        await run.RunTasksAsync(task =>
+        {
+            for (int i = 0; i < run.Parameters.Operations; i++)
+            {
+                if (task % 2 == 0)
+                {
+                    run.Write(shared, tryOnly: false);
+                }
+                else
+                {
+                    run.CopyHeader(shared); // two copies per write: more chances to overlap one
+                    run.CopyHeader(shared);
+                }
+            }
+        }).ConfigureAwait(false);
+        run.Free(shared, tryOnly: false);
     }
 }

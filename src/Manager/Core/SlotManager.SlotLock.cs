@@ -131,15 +131,18 @@ internal sealed partial class SlotManager<TPayload, TSeam>
             bool full = (word & SlotWord.ReaderMask) == SlotWord.MaxReaders;
             if ((word & SlotWord.ReadBlockMask) != 0 || full)
             {
-                if (!wait.Waits)
+                if (!wait.Waits || !WaitForChange(index, word, wait))
                 {
-                    return full ? MemoryError.ReaderLimit : MemoryError.AlreadyBorrowed;
-                }
+                    // Busy (or the wait gave up) only if the word is still the one checked with the
+                    // epoch: else the pair may straddle an epoch's change (I10), so check again.
+                    long again = _seam.Load(ref slot);
+                    if (again != word)
+                    {
+                        word = again;
+                        continue;
+                    }
 
-                _seam.OnSlotWait();
-                if (!_seam.WaitWhileUnchanged(_words, index, word, wait))
-                {
-                    return MemoryError.Timeout; // the wait gave up: nothing was taken
+                    return !wait.Waits ? (full ? MemoryError.ReaderLimit : MemoryError.AlreadyBorrowed) : MemoryError.Timeout;
                 }
 
                 word = _seam.Load(ref slot);
@@ -195,15 +198,16 @@ internal sealed partial class SlotManager<TPayload, TSeam>
 
             if ((word & SlotWord.WriteBlockMask) != 0)
             {
-                if (!wait.Waits)
+                if (!wait.Waits || !WaitForChange(index, word, wait))
                 {
-                    return busyError;
-                }
+                    long again = _seam.Load(ref slot); // as in EnterRead: busy only on the checked pair
+                    if (again != word)
+                    {
+                        word = again;
+                        continue;
+                    }
 
-                _seam.OnSlotWait();
-                if (!_seam.WaitWhileUnchanged(_words, index, word, wait))
-                {
-                    return MemoryError.Timeout; // the wait gave up: nothing was taken
+                    return !wait.Waits ? busyError : MemoryError.Timeout;
                 }
 
                 word = _seam.Load(ref slot);
@@ -226,6 +230,14 @@ internal sealed partial class SlotManager<TPayload, TSeam>
 
             word = seen;
         }
+    }
+
+    /// <summary>Waits until the slot word is no longer <paramref name="word"/>: false when the wait gave up
+    /// (nothing was taken); a cancelled wait throws.</summary>
+    private bool WaitForChange(int index, long word, in WaitLimit wait)
+    {
+        _seam.OnSlotWait();
+        return _seam.WaitWhileUnchanged(_words, index, word, wait);
     }
 
     /// <summary>Whether <paramref name="word"/> (and the epoch) show the exclusive borrow of

@@ -83,13 +83,12 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
 
         // We own the slot: it is off the list and not live, so no token can lock it and nobody CASes
         // its word. Write the message, then publish it with a release store of the live bit.
+        // The epoch is stable until the live bit is published: only a Free of this slot changes it.
         ref long slot = ref _words[index];
         long word = _seam.Load(ref slot);
+        uint epoch = (uint)(_seam.Load(ref EpochOf(index)) >> 1);
         _seam.WritePlain(ref _messages[index], message);
         _seam.Store(ref slot, word | SlotWord.LiveBit);
-
-        // The epoch is stable: only a Free of this slot changes it, and we own the slot.
-        uint epoch = (uint)(_seam.Load(ref EpochOf(index)) >> 1);
         token = new MessageToken(index, new SlotWord(word).LowGeneration, epoch, Id);
         return MemoryError.None;
     }

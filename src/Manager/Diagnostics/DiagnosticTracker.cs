@@ -159,8 +159,16 @@ internal sealed class BorrowTracker : ISlotLockOwner, IDisposable
         _threshold = threshold;
         _report = report;
 
-        // The timer holds the tracker weakly: a manager nobody disposed can still be collected.
-        _timer = time.CreateTimer(static state => Tick((WeakReference<BorrowTracker>)state!), new WeakReference<BorrowTracker>(this), threshold, threshold);
+        // The timer holds the tracker weakly, and stops itself once the tracker is gone: a manager nobody
+        // disposed is still collected, and its timer does not fire for ever. No execution context flows
+        // into the timer (it would keep the creator's AsyncLocals alive).
+        var state = new TimerState(new WeakReference<BorrowTracker>(this));
+        using (ExecutionContext.SuppressFlow())
+        {
+            _timer = time.CreateTimer(static s => Tick((TimerState)s!), state, threshold, threshold);
+        }
+
+        state.Timer = _timer;
     }
 
     /// <summary>Records a guard just acquired with <paramref name="token"/>; returns its ticket (never 0).</summary>
@@ -187,11 +195,9 @@ internal sealed class BorrowTracker : ISlotLockOwner, IDisposable
 
     private bool Released(bool released, int ticket)
     {
-        if (released)
-        {
-            _held.TryRemove(ticket, out _);
-        }
-
+        // Forgotten even when the release was refused: that guard is gone either way (a refused copy's
+        // release may have come after a copy took someone else's place; a phantom would be reported for ever).
+        _held.TryRemove(ticket, out _);
         return released;
     }
 
@@ -215,11 +221,22 @@ internal sealed class BorrowTracker : ISlotLockOwner, IDisposable
         return [.. held];
     }
 
-    private static void Tick(WeakReference<BorrowTracker> tracker)
+    private sealed class TimerState(WeakReference<BorrowTracker> tracker)
     {
-        if (tracker.TryGetTarget(out BorrowTracker? target))
+        internal WeakReference<BorrowTracker> Tracker { get; } = tracker;
+
+        internal ITimer? Timer { get; set; }
+    }
+
+    private static void Tick(TimerState state)
+    {
+        if (state.Tracker.TryGetTarget(out BorrowTracker? target))
         {
             target._report();
+        }
+        else
+        {
+            state.Timer?.Dispose();
         }
     }
 

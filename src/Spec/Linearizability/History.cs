@@ -21,13 +21,15 @@ public enum StepKind
     /// <summary>Disposal of a read or header guard.</summary>
     ReleaseRead,
 
-    /// <summary>Disposal of a committed write guard, publishing <see cref="Step.Version"/> (and clearing poison).</summary>
+    /// <summary>Disposal of a committed write guard, or the end of a Replace, publishing <see cref="Step.Version"/>
+    /// (and clearing poison); a no-op when the Replace failed.</summary>
     ReleaseWrite,
 
     /// <summary>Disposal of a write guard without commit (its scope ended by an exception): the slot is poisoned.</summary>
     AbortWrite,
 
-    /// <summary>Replace or TryReplace: overwrites the whole message with <see cref="Step.Version"/> and clears poison.</summary>
+    /// <summary>Replace or TryReplace: takes the slot exclusively, poisoned or not (its result is the call's);
+    /// the same call's <see cref="ReleaseWrite"/> step publishes the new message and clears poison.</summary>
     Replace,
 
     /// <summary>Free or TryFree: takes the slot exclusively (its result is the call's result).</summary>

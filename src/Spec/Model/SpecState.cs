@@ -228,18 +228,8 @@ public sealed class SpecState : IEquatable<SpecState>
                 return Acquire(step, matchResult, exclusive: true, MemoryError.NotAllocated, MemoryError.BorrowActive, seesContent: false, allowPoisoned: true, Writer | Freeing);
 
             case StepKind.Replace:
-            {
-                // Exclusive for an instant (acquire, overwrite, release inside the call): no flag stays set.
-                SpecState? next = Acquire(step, matchResult, exclusive: true, MemoryError.StaleToken, MemoryError.AlreadyBorrowed, seesContent: false, allowPoisoned: true, 0);
-                if (next is null || next == this || (matchResult && step.Error != MemoryError.None))
-                {
-                    return next;
-                }
-
-                next._version[step.Token.Index] = step.Version;
-                next._flags[step.Token.Index] &= unchecked((byte)~Poisoned);
-                return next;
-            }
+                // Takes the slot exclusively (poisoned or not); the call's ReleaseWrite step publishes.
+                return Acquire(step, matchResult, exclusive: true, MemoryError.StaleToken, MemoryError.AlreadyBorrowed, seesContent: false, allowPoisoned: true, Writer);
 
             case StepKind.CopyHeader:
             {
@@ -277,6 +267,11 @@ public sealed class SpecState : IEquatable<SpecState>
 
             case StepKind.ReleaseWrite:
             {
+                if (step.Completed && step.Error != MemoryError.None)
+                {
+                    return this; // a Replace that failed: it held nothing to release
+                }
+
                 int s = step.Token.Index;
                 if (s >= Capacity || (_flags[s] & Writer) == 0)
                 {
