@@ -23,48 +23,101 @@ public sealed class SampleTests
     public void PackageConsumer_BuiltFromFolderFeed_Runs()
     {
         string root = DotnetCli.RepositoryRoot();
-        string work = Path.Combine(Path.GetTempPath(), "mv-pack-" + Guid.NewGuid().ToString("N"));
-        string feed = Path.Combine(work, "feed");
-        string packages = Path.Combine(work, "packages");
-        string version = "0.1.0-test" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
-        try
-        {
-            DotnetCli.RunChecked(root, "pack", "src/Manager", "-c", "Release", "-o", feed, $"-p:Version={version}", "-p:CoyoteRewrite=false");
-            Assert.True(File.Exists(Path.Combine(feed, $"ManagerVerified.{version}.nupkg")));
-            string output = DotnetCli.RunChecked(root, "run", "--project", "samples/PackageConsumer", "-c", "Release",
-                $"-p:ManagerVerifiedVersion={version}", $"-p:RestoreAdditionalProjectSources={feed}",
-                $"-p:RestorePackagesPath={packages}", $"-p:BaseIntermediateOutputPath={Path.Combine(work, "obj")}/", $"-p:BaseOutputPath={Path.Combine(work, "bin")}/");
-            Assert.Contains("payload=42 stale=True available=4/4", output, StringComparison.Ordinal);
-            // The library came from the package restored out of the folder feed, not from a project reference.
-            Assert.True(File.Exists(Path.Combine(packages, "managerverified", version, "lib", "net10.0", "ManagerVerified.dll")));
+        PackedFeed packed = PackedFeed.Shared;
+        string work = packed.NewFolder("consumer");
+        string output = DotnetCli.RunChecked(root, "run", "--project", "samples/PackageConsumer", "-c", "Release",
+            $"-p:ManagerVerifiedVersion={packed.Version}", $"-p:RestoreAdditionalProjectSources={packed.Feed}",
+            $"-p:RestorePackagesPath={packed.Packages}", $"-p:BaseIntermediateOutputPath={Path.Combine(work, "obj")}/", $"-p:BaseOutputPath={Path.Combine(work, "bin")}/");
+        Assert.Contains("payload=42 stale=True available=4/4", output, StringComparison.Ordinal);
+        // The library came from the package restored out of the folder feed, not from a project reference.
+        Assert.True(File.Exists(Path.Combine(packed.Packages, "managerverified", packed.Version, "lib", "net10.0", "ManagerVerified.dll")));
 
-            // The package carries the guard-copy analyzer: a consumer that copies a guard does not build.
-            Assert.True(File.Exists(Path.Combine(packages, "managerverified", version, "analyzers", "dotnet", "cs", "ManagerVerified.Analyzers.dll")));
-            (int exit, string copied) = DotnetCli.Run(root, "build", "samples/PackageConsumer", "-c", "Release", "-p:DefineConstants=COPY_GUARD",
-                $"-p:ManagerVerifiedVersion={version}", $"-p:RestoreAdditionalProjectSources={feed}",
-                $"-p:RestorePackagesPath={packages}", $"-p:BaseIntermediateOutputPath={Path.Combine(work, "obj")}/", $"-p:BaseOutputPath={Path.Combine(work, "bin")}/");
-            Assert.NotEqual(0, exit);
-            Assert.Contains("MV0001", copied, StringComparison.Ordinal);
-            Assert.DoesNotContain("ProjectReference", File.ReadAllText(Path.Combine(root, "samples", "PackageConsumer", "PackageConsumer.csproj")), StringComparison.Ordinal);
+        // The package carries the guard-copy analyzer: a consumer that copies a guard does not build.
+        Assert.True(File.Exists(Path.Combine(packed.Packages, "managerverified", packed.Version, "analyzers", "dotnet", "cs", "ManagerVerified.Analyzers.dll")));
+        (int exit, string copied) = DotnetCli.Run(root, "build", "samples/PackageConsumer", "-c", "Release", "-p:DefineConstants=COPY_GUARD",
+            $"-p:ManagerVerifiedVersion={packed.Version}", $"-p:RestoreAdditionalProjectSources={packed.Feed}",
+            $"-p:RestorePackagesPath={packed.Packages}", $"-p:BaseIntermediateOutputPath={Path.Combine(work, "obj")}/", $"-p:BaseOutputPath={Path.Combine(work, "bin")}/");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("MV0001", copied, StringComparison.Ordinal);
+        Assert.DoesNotContain("ProjectReference", File.ReadAllText(Path.Combine(root, "samples", "PackageConsumer", "PackageConsumer.csproj")), StringComparison.Ordinal);
+    }
 
-            // A consumer's own Coyote test of its own component, on the same package: its build rewrites
-            // its assembly and the shipped ManagerVerified.dll; the correct hand-off survives, the planted
-            // read-after-hand-over is caught with the manager's typed error and replays from its trace.
-            string coyote = DotnetCli.RunChecked(root, "run", "--project", "samples/CoyoteConsumer", "-c", "Release",
-                $"-p:ManagerVerifiedVersion={version}", $"-p:RestoreAdditionalProjectSources={feed}",
-                $"-p:RestorePackagesPath={packages}", $"-p:BaseIntermediateOutputPath={Path.Combine(work, "cobj")}/", $"-p:BaseOutputPath={Path.Combine(work, "cbin")}/");
-            Assert.Contains("correct hand-off: 0 bugs in 100 iterations", coyote, StringComparison.Ordinal);
-            Assert.Matches("read after hand-over: 1 bug after [0-9]+ iterations: the manager refused an operation with StaleToken", coyote);
-            Assert.Contains("replayed from its trace: the manager refused an operation with StaleToken", coyote, StringComparison.Ordinal);
-            Assert.EndsWith("OK", coyote.TrimEnd(), StringComparison.Ordinal);
-            Assert.DoesNotContain("ProjectReference", File.ReadAllText(Path.Combine(root, "samples", "CoyoteConsumer", "CoyoteConsumer.csproj")), StringComparison.Ordinal);
-        }
-        finally
+    [Fact]
+    public void CoyoteConsumer_CopiedOutOfTheRepository_RewritesThePackage_FindsAndReplaysItsOwnBug()
+    {
+        // A consumer's own Coyote test of its own component, copied out of the repository first (so no
+        // Directory.Build.props or tool manifest of ours applies): its build restores the coyote tool from
+        // its own manifest and rewrites its assembly and the shipped ManagerVerified.dll; the correct
+        // hand-off survives, the planted read-after-hand-over is caught with the manager's typed error
+        // and replays from its trace.
+        string root = DotnetCli.RepositoryRoot();
+        PackedFeed packed = PackedFeed.Shared;
+        string project = packed.NewFolder("coyote-consumer");
+        CopyTree(Path.Combine(root, "samples", "CoyoteConsumer"), project);
+        string output = DotnetCli.RunChecked(project, "run", "-c", "Release",
+            $"-p:ManagerVerifiedVersion={packed.Version}", $"-p:RestoreAdditionalProjectSources={packed.Feed}",
+            $"-p:RestorePackagesPath={packed.Packages}");
+        Assert.Contains("correct hand-off: 0 bugs in 100 iterations", output, StringComparison.Ordinal);
+        Assert.Matches("read after hand-over: 1 bug after [0-9]+ iterations: the manager refused an operation with StaleToken", output);
+        Assert.Contains("replayed from its trace: the manager refused an operation with StaleToken", output, StringComparison.Ordinal);
+        Assert.EndsWith("OK", output.TrimEnd(), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(packed.Packages, "managerverified", packed.Version, "lib", "net10.0", "ManagerVerified.dll")));
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        foreach (string file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
-            if (Directory.Exists(work))
+            string relative = Path.GetRelativePath(from, file);
+            if (relative.StartsWith("bin", StringComparison.Ordinal) || relative.StartsWith("obj", StringComparison.Ordinal))
             {
-                Directory.Delete(work, recursive: true);
+                continue;
             }
+
+            string target = Path.Combine(to, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    /// <summary>The package, packed once for the consumer tests into a temporary folder feed (removed at exit).</summary>
+    private sealed class PackedFeed
+    {
+        private static readonly Lazy<PackedFeed> s_shared = new(() => new PackedFeed());
+        private readonly string _work = Path.Combine(Path.GetTempPath(), "mv-pack-" + Guid.NewGuid().ToString("N"));
+
+        private PackedFeed()
+        {
+            Version = "0.1.0-test" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
+            Feed = Path.Combine(_work, "feed");
+            Packages = Path.Combine(_work, "packages");
+            DotnetCli.RunChecked(DotnetCli.RepositoryRoot(), "pack", "src/Manager", "-c", "Release", "-o", Feed, $"-p:Version={Version}", "-p:CoyoteRewrite=false");
+            Assert.True(File.Exists(Path.Combine(Feed, $"ManagerVerified.{Version}.nupkg")));
+            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+            {
+                try
+                {
+                    Directory.Delete(_work, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+            };
+        }
+
+        public static PackedFeed Shared => s_shared.Value;
+
+        public string Version { get; }
+
+        public string Feed { get; }
+
+        public string Packages { get; }
+
+        public string NewFolder(string name)
+        {
+            string folder = Path.Combine(_work, name + "-" + Guid.NewGuid().ToString("N")[..6]);
+            Directory.CreateDirectory(folder);
+            return folder;
         }
     }
 

@@ -174,8 +174,8 @@ internal static class Campaign
             return;
         }
 
-        StepLog log = Explorer.RecordSteps(request, result.Trace);
-        BugTimeline.From(row, run, log).Write(BugTimeline.PathFor(run.TraceFile));
+        StepLog log = Explorer.RecordSteps(request, result.Trace, out Violation? reproduced);
+        BugTimeline.From(row, run, log, reproduced?.Property == result.Bug?.Property).Write(BugTimeline.PathFor(run.TraceFile));
     }
 
     private static string? WriteTrace(Options options, Row row, uint seedIndex, ExplorationResult result)

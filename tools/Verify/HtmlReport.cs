@@ -9,18 +9,20 @@ using ManagerVerified.Spec.Checking;
 namespace ManagerVerified.Verify;
 
 /// <summary>A bug's recorded run as report.html draws it (written beside its trace as .steps.json).</summary>
-internal sealed record BugTimeline(string Name, string Scenario, string Configuration, string Strategy, uint SeedIndex, SpecProperty? Property, string Message, int? FailedAt, IReadOnlyList<SeamStep> Steps, IReadOnlyList<int> Preemptions)
+internal sealed record BugTimeline(string Name, string Scenario, string Configuration, string Strategy, uint SeedIndex, SpecProperty? Property, string Message, int? FailedAt, bool FailedAtEnd, bool Reproduced, IReadOnlyList<SeamStep> Steps, IReadOnlyList<int> Preemptions)
 {
     private static readonly JsonSerializerOptions s_json = new() { WriteIndented = false, Converters = { new JsonStringEnumConverter() } };
 
     public static string PathFor(string tracePath) =>
         tracePath.EndsWith(".trace.json", StringComparison.Ordinal) ? tracePath[..^".trace.json".Length] + ".steps.json" : tracePath + ".steps.json";
 
-    public static BugTimeline From(Row row, SeedRun run, StepLog log) => new(
+    public static BugTimeline From(Row row, SeedRun run, StepLog log, bool reproduced) => new(
         row.Name, row.Scenario, row.Configuration, row.Strategy.ToString(), run.SeedIndex,
         log.Failure?.Property ?? run.BugProperty,
         log.Failure?.ToString() ?? run.BugReport ?? "(no report)",
         log.FailedAt,
+        log.FailedAtEnd,
+        reproduced,
         log.Steps,
         [.. log.Preemptions().Order()]);
 
@@ -51,6 +53,7 @@ internal static class HtmlReport
         tr.preempt td.n::after { content: " \21AF"; color: #d29922; }
         tr.failed td.step { background: #ffebe9; outline: 2px solid #b3261e; }
         td.empty { background: #fbfbfc; }
+        tr.elided td { text-align: center; color: #57606a; }
         .op { color: #57606a; } .msg { white-space: pre-wrap; font: 12px/1.3 ui-monospace, monospace; background: #ffebe9; border: 1px solid #b3261e; padding: 8px; }
         .legend span { margin-right: 16px; }
         """;
@@ -58,13 +61,17 @@ internal static class HtmlReport
     public static void Write(string folder, Report report, IReadOnlyList<BugTimeline> bugs) =>
         File.WriteAllText(Path.Combine(folder, "report.html"), Render(report, bugs), new UTF8Encoding(false));
 
-    /// <summary>The timelines of every bug of <paramref name="report"/> whose .steps.json exists: beside
-    /// its trace as recorded, or in <paramref name="reportFolder"/>/traces when the report was moved.</summary>
+    /// <summary>The timelines of every bug of <paramref name="report"/> whose .steps.json exists: in
+    /// <paramref name="reportFolder"/>/traces when given (a moved report carries its own), else beside its
+    /// trace as recorded.</summary>
     public static List<BugTimeline> Collect(Report report, string? reportFolder = null) =>
         [.. report.Rows.SelectMany(r => r.Runs).Where(r => r.TraceFile is not null)
-            .Select(r => BugTimeline.Read(BugTimeline.PathFor(r.TraceFile!))
-                ?? (reportFolder is null ? null : BugTimeline.Read(Path.Combine(reportFolder, "traces", Path.GetFileName(BugTimeline.PathFor(r.TraceFile!))))))
+            .Select(r => (reportFolder is null ? null : BugTimeline.Read(Path.Combine(reportFolder, "traces", Path.GetFileName(BugTimeline.PathFor(r.TraceFile!)))))
+                ?? BugTimeline.Read(BugTimeline.PathFor(r.TraceFile!)))
             .OfType<BugTimeline>()];
+
+    /// <summary>The most rows a timeline draws: a run that hit the step bound is cut in the middle.</summary>
+    internal const int MaxDrawnSteps = 3000;
 
     public static string Render(Report report, IReadOnlyList<BugTimeline> bugs)
     {
@@ -82,9 +89,16 @@ internal static class HtmlReport
         }
 
         h.AppendLine("</table>");
-        if (bugs.Count == 0)
+        int found = report.Rows.Sum(r => r.Bugs);
+        if (found == 0)
         {
             h.AppendLine("<p>No bug was found: no counterexample to draw.</p>");
+        }
+        else if (bugs.Count < found)
+        {
+            var drawn = bugs.Select(b => (b.Name, b.Strategy, b.SeedIndex)).ToHashSet();
+            string[] missing = [.. report.Rows.SelectMany(r => r.Runs.Where(run => run.BugReport is not null && !drawn.Contains((r.Name, r.Strategy.ToString(), run.SeedIndex))).Select(run => $"{r.Name} ({r.Strategy}, seed index {run.SeedIndex})"))];
+            h.AppendLine(CultureInfo.InvariantCulture, $"<p class=\"missing\">{found} bug(s) found; no timeline was recorded for: {E(string.Join("; ", missing))}.</p>");
         }
 
         for (int b = 0; b < bugs.Count; b++)
@@ -101,7 +115,15 @@ internal static class HtmlReport
         int[] tasks = [.. bug.Steps.Select(s => s.Task).Distinct().Order()];
         var preempted = bug.Preemptions.ToHashSet();
         h.AppendLine(CultureInfo.InvariantCulture, $"<section class=\"bug\" id=\"bug{number}\"><h2>{E(bug.Name)} ({E(bug.Strategy)}, seed index {bug.SeedIndex}): {E(bug.Property?.Title() ?? "engine report")}</h2>");
-        h.AppendLine(CultureInfo.InvariantCulture, $"<p>{E(bug.Configuration)}. {bug.Steps.Count} seam steps, {preempted.Count} preemptions; {(bug.FailedAt is int f ? $"the property failed after step {f}" : "reported by the engine, not a monitor")}.</p>");
+        string where = bug.FailedAt is int f ? $"the property failed at step {f}"
+            : bug.FailedAtEnd ? "found by the end-of-run check (the quiescent state or the whole history's linearizability), after every task had finished: no single step is marked"
+            : "reported by the engine, not a monitor (a deadlock, a hang or an exception)";
+        h.AppendLine(CultureInfo.InvariantCulture, $"<p>{E(bug.Configuration)}. {bug.Steps.Count} seam steps, {preempted.Count} preemptions; {E(where)}.</p>");
+        if (!bug.Reproduced)
+        {
+            h.AppendLine("<p class=\"bad\">The replay recorded for this page did not reproduce the campaign's bug: the steps below are that replay's.</p>");
+        }
+
         h.AppendLine("<p class=\"legend\"><span>one column per task (task 0: set-up and final checks)</span><span>\u21AF a preemption: the previous task still had steps to take</span><span>red: the step after which the property failed</span></p>");
         h.AppendLine(CultureInfo.InvariantCulture, $"<div class=\"msg\">{E(bug.Message)}</div>");
         h.Append("<table class=\"timeline\"><tr><th>step</th>");
@@ -111,8 +133,19 @@ internal static class HtmlReport
         }
 
         h.AppendLine("</tr>");
+        int half = MaxDrawnSteps / 2;
         foreach (SeamStep s in bug.Steps)
         {
+            if (bug.Steps.Count > MaxDrawnSteps && s.Index >= half && s.Index < bug.Steps.Count - half)
+            {
+                if (s.Index == half)
+                {
+                    h.AppendLine(CultureInfo.InvariantCulture, $"<tr class=\"elided\"><td class=\"n\">...</td><td colspan=\"{tasks.Length}\">{bug.Steps.Count - MaxDrawnSteps} steps not drawn</td></tr>");
+                }
+
+                continue;
+            }
+
             var classes = new List<string>();
             if (preempted.Contains(s.Index))
             {
@@ -144,7 +177,7 @@ internal static class HtmlReport
         h.AppendLine("</table></section>");
     }
 
-    private static string Describe(SeamStep s) => s.Access switch
+    private static string Describe(SeamStep s) => s.Waits ? $"waits until {s.Location} != {Hex(s.Value)}" : s.Access switch
     {
         Spec.Races.AccessKind.AcquireLoad => $"load {s.Location} = {Hex(s.Value)}",
         Spec.Races.AccessKind.ReleaseStore => $"store {s.Location} := {Hex(s.Value)}",
@@ -157,5 +190,7 @@ internal static class HtmlReport
 
     private static string Hex(long value) => value is >= -9 and <= 9 ? value.ToString(CultureInfo.InvariantCulture) : "0x" + value.ToString("x", CultureInfo.InvariantCulture);
 
-    private static string E(string text) => WebUtility.HtmlEncode(text);
+    /// <summary>Escaped for XHTML, without the control characters XML does not allow.</summary>
+    private static string E(string text) =>
+        WebUtility.HtmlEncode(string.Concat(text.Where(c => c is '\n' or '\t' or '\r' || !char.IsControl(c))));
 }

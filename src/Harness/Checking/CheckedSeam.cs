@@ -24,35 +24,35 @@ internal readonly struct CheckedSeam : IConcurrencySeam
     public long Load(ref long location)
     {
         _context.Scheduler.Point();
-        _context.Access(AccessKind.AcquireLoad, ref location);
         long value = Volatile.Read(ref location);
-        _context.Logged(AccessKind.AcquireLoad, ref location, value);
+        _context.Logged(AccessKind.AcquireLoad, ref location, value); // logged first: a race report marks this step
+        _context.Access(AccessKind.AcquireLoad, ref location);
         return value;
     }
 
     public int Load(ref int location)
     {
         _context.Scheduler.Point();
-        _context.Access(AccessKind.AcquireLoad, ref location);
         int value = Volatile.Read(ref location);
         _context.Logged(AccessKind.AcquireLoad, ref location, value);
+        _context.Access(AccessKind.AcquireLoad, ref location);
         return value;
     }
 
     public void Store(ref long location, long value)
     {
         _context.Scheduler.Point();
+        _context.Logged(AccessKind.ReleaseStore, ref location, value);
         _context.Access(AccessKind.ReleaseStore, ref location);
         Volatile.Write(ref location, value);
-        _context.Logged(AccessKind.ReleaseStore, ref location, value);
     }
 
     public void Store(ref int location, int value)
     {
         _context.Scheduler.Point();
+        _context.Logged(AccessKind.ReleaseStore, ref location, value);
         _context.Access(AccessKind.ReleaseStore, ref location);
         Volatile.Write(ref location, value);
-        _context.Logged(AccessKind.ReleaseStore, ref location, value);
     }
 
     public long CompareExchange(ref long location, long value, long comparand)
@@ -60,42 +60,42 @@ internal readonly struct CheckedSeam : IConcurrencySeam
         _context.Scheduler.Point();
         long seen = Interlocked.CompareExchange(ref location, value, comparand);
         AccessKind kind = seen == comparand ? AccessKind.ReadModifyWrite : AccessKind.FailedCompareExchange;
-        _context.Access(kind, ref location);
         _context.Logged(kind, ref location, seen == comparand ? value : seen);
+        _context.Access(kind, ref location);
         return seen;
     }
 
     public long Add(ref long location, long delta)
     {
         _context.Scheduler.Point();
-        _context.Access(AccessKind.ReadModifyWrite, ref location);
         long result = Interlocked.Add(ref location, delta);
         _context.Logged(AccessKind.ReadModifyWrite, ref location, result);
+        _context.Access(AccessKind.ReadModifyWrite, ref location);
         return result;
     }
 
     public int Add(ref int location, int delta)
     {
         _context.Scheduler.Point();
-        _context.Access(AccessKind.ReadModifyWrite, ref location);
         int result = Interlocked.Add(ref location, delta);
         _context.Logged(AccessKind.ReadModifyWrite, ref location, result);
+        _context.Access(AccessKind.ReadModifyWrite, ref location);
         return result;
     }
 
     public void WritePlain<T>(ref T location, T value)
     {
         _context.Scheduler.Point();
+        _context.LoggedMessage(AccessKind.PlainWrite, ref location);
         _context.AccessMessage(AccessKind.PlainWrite, ref location);
         location = value;
-        _context.LoggedMessage(AccessKind.PlainWrite, ref location);
     }
 
     public T CopyOptimistic<T>(ref T source)
     {
         _context.Scheduler.Point();
-        _context.AccessMessage(AccessKind.OptimisticRead, ref source);
         _context.LoggedMessage(AccessKind.OptimisticRead, ref source);
+        _context.AccessMessage(AccessKind.OptimisticRead, ref source);
         return source;
     }
 
@@ -103,6 +103,8 @@ internal readonly struct CheckedSeam : IConcurrencySeam
 
     public bool WaitWhileUnchanged(long[] words, int index, long observed, in WaitLimit limit)
     {
+        _context.LoggedWait(ref words[index], observed);
+
         // Plain read inside the condition: a rewritten Volatile.Read would re-enter the scheduler.
         if (!limit.CanGiveUp)
         {

@@ -11,7 +11,8 @@ namespace ManagerVerified.Harness.Checking;
 /// <param name="Access">How it accessed memory.</param>
 /// <param name="Location">The word, link, sequence, epoch or message it touched.</param>
 /// <param name="Value">The value read, written, or seen by a compare-exchange (0 for message accesses).</param>
-public sealed record SeamStep(int Index, int Task, string Operation, AccessKind Access, string Location, long Value);
+/// <param name="Waits">The task blocks here until <paramref name="Location"/> is no longer <paramref name="Value"/>.</param>
+public sealed record SeamStep(int Index, int Task, string Operation, AccessKind Access, string Location, long Value, bool Waits = false);
 
 /// <summary>
 /// Every seam access of one run, in order, and the step at which a property failed: what report.html
@@ -32,6 +33,12 @@ public sealed class StepLog
     /// <summary>The violation reported, or null.</summary>
     public Violation? Failure { get; private set; }
 
+    /// <summary>True when the violation came from the end-of-run checks (the quiescent state, the
+    /// linearizability of the whole history), after every task had finished: no step caused it alone.</summary>
+    public bool FailedAtEnd { get; private set; }
+
+    private bool _ended;
+
     /// <summary>Forgets everything (a new iteration).</summary>
     public void Clear()
     {
@@ -39,24 +46,31 @@ public sealed class StepLog
         _operations.Clear();
         FailedAt = null;
         Failure = null;
+        FailedAtEnd = false;
+        _ended = false;
     }
+
+    /// <summary>Every task has finished: what fails from here is an end-of-run check.</summary>
+    internal void EndOfRun() => _ended = true;
 
     internal void SetOperation(int task, string operation) => _operations[task] = operation;
 
-    internal void Add(int task, AccessKind access, Location location, long value) =>
-        _steps.Add(new SeamStep(_steps.Count, task, _operations.GetValueOrDefault(task, task == 0 ? "set-up" : "?"), access, location.ToString(), value));
+    internal void Add(int task, AccessKind access, Location location, long value, bool waits = false) =>
+        _steps.Add(new SeamStep(_steps.Count, task, _operations.GetValueOrDefault(task, task == 0 ? "set-up" : "?"), access, location.ToString(), value, waits));
 
     internal void Failed(Violation violation)
     {
         if (Failure is null)
         {
             Failure = violation;
-            FailedAt = _steps.Count - 1;
+            FailedAtEnd = _ended;
+            FailedAt = _ended || _steps.Count == 0 ? null : _steps.Count - 1;
         }
     }
 
     /// <summary>Indices of the steps that follow a preemption: the task changed although the previous
-    /// task still had steps to take (it was switched out, not finished).</summary>
+    /// task still had steps to take (it was switched out: not finished, not blocked in a wait, and not the
+    /// set-up task 0, which only waits for the others between its steps).</summary>
     public IReadOnlySet<int> Preemptions()
     {
         var lastOf = new Dictionary<int, int>();
@@ -69,7 +83,7 @@ public sealed class StepLog
         for (int i = 1; i < _steps.Count; i++)
         {
             SeamStep previous = _steps[i - 1];
-            if (_steps[i].Task != previous.Task && lastOf[previous.Task] > previous.Index)
+            if (_steps[i].Task != previous.Task && previous.Task != 0 && !previous.Waits && lastOf[previous.Task] > previous.Index)
             {
                 preempted.Add(i);
             }

@@ -106,6 +106,14 @@ public sealed class VerificationContext
         }
     }
 
+    internal void LoggedWait(ref long location, long observed)
+    {
+        if (Steps is not null && Locations is not null)
+        {
+            Steps.Add(CurrentTask, AccessKind.AcquireLoad, Locations.Of(ref location), observed, waits: true);
+        }
+    }
+
     internal void LoggedMessage<T>(AccessKind kind, ref T location)
     {
         if (Steps is not null && Locations is not null)
@@ -115,7 +123,11 @@ public sealed class VerificationContext
     }
 
     /// <summary>A plain access of slot <paramref name="index"/>'s message by the manager's user (through a guard).</summary>
-    public void UserAccess(AccessKind kind, int index) => Races?.Access(CurrentTask, kind, new Location(LocationKind.Message, index));
+    public void UserAccess(AccessKind kind, int index)
+    {
+        Steps?.Add(CurrentTask, kind, new Location(LocationKind.Message, index), 0); // logged first: a race report marks this step
+        Races?.Access(CurrentTask, kind, new Location(LocationKind.Message, index));
+    }
 
     internal void Access(AccessKind kind, ref long location)
     {

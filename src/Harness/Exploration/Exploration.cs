@@ -148,13 +148,14 @@ public static class Explorer
             .WithMemoryAccessRaceCheckingEnabled(false)
             .WithControlFlowRaceCheckingEnabled(false);
 
-    /// <summary>Replays a bug trace once more, recording every seam access (for report.html).</summary>
-    public static StepLog RecordSteps(ExplorationRequest request, string trace)
+    /// <summary>Replays a bug trace once more, recording every seam access (for report.html);
+    /// <paramref name="bug"/> is the bug this replay reproduced, if any.</summary>
+    public static StepLog RecordSteps(ExplorationRequest request, string trace, out Violation? bug)
     {
         ArgumentNullException.ThrowIfNull(request);
         EnsureRewritten();
         var steps = new StepLog();
-        Execute(request, Base(request.MaxSteps).WithReproducibleTrace(trace), null, steps);
+        bug = Execute(request, Base(request.MaxSteps).WithReproducibleTrace(trace), null, steps).Bug;
         return steps;
     }
 

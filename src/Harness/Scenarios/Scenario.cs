@@ -36,6 +36,7 @@ public abstract class Scenario
         var context = new VerificationContext(scheduler, sink, parameters.Capacity, parameters.Bug, monitors) { Steps = steps };
         var run = new ScenarioRun(parameters, context, checkLinearizability ? new HistoryRecorder() : null);
         await ExecuteAsync(run).ConfigureAwait(false);
+        steps?.EndOfRun();
         run.CheckQuiescent();
         if (run.Recorder.IsOn)
         {
