@@ -40,6 +40,9 @@ public static class ScenarioCatalog
     /// <summary>An epoch crossing with stale, next-epoch and foreign tokens in use.</summary>
     public static Scenario ForeignAndEpochTokens { get; } = new ForeignAndEpochTokensScenario();
 
+    /// <summary>A stale token used while a Free crosses an epoch.</summary>
+    public static Scenario EpochWrap { get; } = new EpochWrapScenario();
+
     /// <summary>The scenarios, in the order reports list them.</summary>
     public static IReadOnlyList<Scenario> All { get; } =
     [
@@ -54,6 +57,7 @@ public static class ScenarioCatalog
         GuardCopies,
         PoisonedWrites,
         ForeignAndEpochTokens,
+        EpochWrap,
     ];
 
     /// <summary>The scenario called <paramref name="name"/> (command-line parsing; code uses the properties above).</summary>

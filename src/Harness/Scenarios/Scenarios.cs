@@ -547,3 +547,46 @@ public sealed class CopyVersusWriteScenario : Scenario
         run.Free(shared, tryOnly: false);
     }
 }
+
+/// <summary>The epoch's wrap and nothing else: the slot starts at the last generation of epoch 1; one
+/// task frees it (the Free crosses into epoch 2), stores and frees again, while the other uses the first
+/// token and one of epoch 1 with the new generation's low bits: every refusal must be StaleToken, which
+/// needs the slow path to read the epoch, the word and the epoch again around a Free changing both.</summary>
+public sealed class EpochWrapScenario : Scenario
+{
+    /// <inheritdoc />
+    public override string Name => "epoch-wrap";
+
+    /// <inheritdoc />
+    public override string Description => "a stale token is refused while a Free crosses an epoch";
+
+    /// <inheritdoc />
+    public override ScenarioParameters Defaults => new(Capacity: 1, Tasks: 2, Operations: 3, StartGeneration: (UInt128.One << Core.SlotWord.LowGenerationBits) + Core.SlotWord.MaxLowGeneration);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(ScenarioRun run)
+    {
+        run.Store(tryOnly: false, out MessageToken first);
+        await run.RunTasksAsync(task =>
+        {
+            if (task % 2 == 0)
+            {
+                run.Free(first, tryOnly: false);
+                if (run.Store(tryOnly: true, out MessageToken next) == MemoryError.None)
+                {
+                    run.Free(next, tryOnly: false);
+                }
+
+                return;
+            }
+
+            // The old epoch with the low bits the Free is about to store: refused as stale only if the
+            // refusal reads the epoch on both sides of the word.
+            var olderEpoch = new MessageToken(first.Index, first.Generation + 1 - (UInt128.One << Core.SlotWord.LowGenerationBits), run.Manager.Id);
+            for (int i = 0; i < run.Parameters.Operations; i++)
+            {
+                run.Read((i & 1) == 0 ? olderEpoch : first, tryOnly: true);
+            }
+        }).ConfigureAwait(false);
+    }
+}
