@@ -363,7 +363,7 @@ public sealed class ErrorTableTests
         guard.Commit();
         guard.Dispose();
         Assert.Throws<ObjectDisposedException>(() => CommitDisposed(manager, token));
-        Assert.Equal(MemoryError.NotBorrowed, CommitError(ref copy));
+        Assert.Equal(MemoryError.NotBorrowed, GuardErrors.Commit(ref copy));
         Assert.False(Snapshot(manager).Words[0].IsPoisoned);
         Assert.False(Snapshot(manager).Words[0].HasWriter);
     }
@@ -383,7 +383,7 @@ public sealed class ErrorTableTests
         MessageToken second = manager.Store(TestMessages.Of(2));
         var next = manager.Write(second); // the slot's next writer, of a later generation
 
-        Assert.Equal(MemoryError.NotBorrowed, CommitError(ref copy));
+        Assert.Equal(MemoryError.NotBorrowed, GuardErrors.Commit(ref copy));
         next.Value.Header.Sequence = 99; // half a write, then the scope ends without Commit
         next.Dispose();
         Assert.False(manager.TryRead(second, out _, out MemoryError error));
@@ -396,19 +396,6 @@ public sealed class ErrorTableTests
         guard.Commit();
         guard.Dispose();
         guard.Commit();
-    }
-
-    private static MemoryError CommitError(ref WriteGuard<long> guard)
-    {
-        try
-        {
-            guard.Commit();
-            return MemoryError.None;
-        }
-        catch (MemoryManagerException e)
-        {
-            return e.Error;
-        }
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class GuardMisuseTests
         }
 
         long word = manager.Core.SlotWords[0];
-        Assert.Equal(MemoryError.NotBorrowed, Release(ref g));
+        Assert.Equal(MemoryError.NotBorrowed, GuardErrors.Release(ref g));
         Assert.Equal(word, manager.Core.SlotWords[0]);
         Assert.True(manager.TryFree(token, out _)); // the token still works: nothing was lost
     }
@@ -43,7 +43,7 @@ public sealed class GuardMisuseTests
         MessageToken next = manager.Store(TestMessages.Of(2));
         ReadGuard<long> reader = manager.Read(next); // the next owner's borrow
 
-        Assert.Equal(MemoryError.NotBorrowed, Release(ref copy));
+        Assert.Equal(MemoryError.NotBorrowed, GuardErrors.Release(ref copy));
         Assert.False(manager.TryFree(next, out MemoryError busy));
         Assert.Equal(MemoryError.BorrowActive, busy); // its reader is still counted
         reader.Dispose();
@@ -63,7 +63,7 @@ public sealed class GuardMisuseTests
         guard.Dispose();
         long word = manager.Core.SlotWords[0];
 
-        Assert.Equal(MemoryError.NotBorrowed, Release(ref copy));
+        Assert.Equal(MemoryError.NotBorrowed, GuardErrors.Release(ref copy));
         Assert.Equal(word, manager.Core.SlotWords[0]);
         using (ReadGuard<long> read = manager.Read(token))
         {
@@ -83,50 +83,10 @@ public sealed class GuardMisuseTests
         guard.Dispose();
         WriteGuard<long> writer = manager.Write(token);
 
-        Assert.Equal(MemoryError.NotBorrowed, Release(ref copy));
+        Assert.Equal(MemoryError.NotBorrowed, GuardErrors.Release(ref copy));
         Assert.True(new SlotWord(manager.Core.SlotWords[0]).HasWriter);
         Assert.False(manager.TryRead(token, out _, out MemoryError error));
         Assert.Equal(MemoryError.AlreadyBorrowed, error);
         writer.Dispose();
-    }
-
-    // Dispose, and the error it threw (None when it returned): ref structs cannot enter a lambda.
-    private static MemoryError Release(ref ReadGuard<long> guard)
-    {
-        try
-        {
-            guard.Dispose();
-            return MemoryError.None;
-        }
-        catch (MemoryManagerException e)
-        {
-            return e.Error;
-        }
-    }
-
-    private static MemoryError Release(ref WriteGuard<long> guard)
-    {
-        try
-        {
-            guard.Dispose();
-            return MemoryError.None;
-        }
-        catch (MemoryManagerException e)
-        {
-            return e.Error;
-        }
-    }
-
-    private static MemoryError Release(ref HeaderGuard guard)
-    {
-        try
-        {
-            guard.Dispose();
-            return MemoryError.None;
-        }
-        catch (MemoryManagerException e)
-        {
-            return e.Error;
-        }
     }
 }
