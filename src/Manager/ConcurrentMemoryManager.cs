@@ -79,8 +79,12 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, MaxCapacity);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.FreeListShards, nameof(options.FreeListShards));
+        int shards = options.FreeListShards == 0
+            ? TaggedFreeList<ProductionSeam>.ShardsFor(capacity, Environment.ProcessorCount)
+            : options.FreeListShards;
         return new SlotManager<TPayload, ProductionSeam>(
-            capacity, options.MemoryClass, default, HeadLayout.ForCapacity(capacity), startTag: 0, startGeneration: SlotWord.FirstGeneration);
+            capacity, options.MemoryClass, default, HeadLayout.ForCapacity(capacity), startTag: 0, startGeneration: SlotWord.FirstGeneration, shards: shards);
     }
 
     /// <summary>The name given in <see cref="ConcurrentMemoryManagerOptions.Name"/> (empty when none).</summary>
@@ -101,10 +105,12 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     /// </summary>
     /// <remarks>
     /// Always within [0, <see cref="Capacity"/>]. Whenever no operation is in flight it equals the number
-    /// of slots on the free-list and <see cref="Capacity"/> minus the live messages. While operations run
-    /// may exceed the free-list length by the number of slots in transit (popped by a store that has not yet
-    /// counted it, or counted by a free that has not yet pushed it), so a positive value does not promise
-    /// that the next store succeeds; it never understates what is free.
+    /// of slots on the free-list and <see cref="Capacity"/> minus the live messages. The free-list is
+    /// sharded (one shard per core) and each shard counts its own slots; this property sums the shards'
+    /// counts one after another, so while operations run it is an estimate: a slot in transit (popped but
+    /// not yet counted, or counted but not yet pushed) counts as available, and a slot that moves between
+    /// shards while the sum is taken may be counted twice or not at all. A positive value does not promise
+    /// that the next store succeeds, nor a zero that it fails.
     /// </remarks>
     public int Available => _core.Available;
 
@@ -197,6 +203,11 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     /// <inheritdoc />
     public bool TryCopyHeader(MessageToken token, out MessageHeader header, out MemoryError error) =>
         Succeeded(token, error = _core.CopyHeader(token, out header));
+
+    /// <summary>The whole-message optimistic copy behind <see cref="MessageCopyExtensions.TryCopy{TPayload}"/>
+    /// (constrained there to unmanaged payloads).</summary>
+    internal bool TryCopyMessage(MessageToken token, out Message<TPayload> message, out MemoryError error) =>
+        Succeeded(token, error = _core.CopyMessage(token, out message));
 
     /// <inheritdoc />
     public void Replace(MessageToken token, Message<TPayload> message) => Replace(token, message, CancellationToken.None);

@@ -31,4 +31,13 @@ public sealed class ConcurrentMemoryManagerOptions
     /// <summary>The clock and timers diagnostic mode uses (default <see cref="TimeProvider.System"/>); tests
     /// pass their own to report long-held guards without waiting.</summary>
     public TimeProvider? TimeProvider { get; init; }
+
+    /// <summary>
+    /// How many shards the free-list has: a power of two, at most the capacity and 64. 0 (the default)
+    /// picks one per processor (rounded up to a power of two). Each thread stores from and frees into the
+    /// shard of the processor it runs on and takes from the others only when its own is empty, so stores
+    /// and frees on different cores touch different cache lines. 1 gives a single list (the lowest free
+    /// slot first when one thread works alone): for tests that want a predictable order.
+    /// </summary>
+    public int FreeListShards { get; init; }
 }

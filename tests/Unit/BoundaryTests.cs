@@ -37,7 +37,7 @@ public sealed class BoundaryTests
         Assert.Equal(MemoryError.ReaderLimit, error);
         Assert.False(manager.TryPeekHeader(token, out _, out error));
         Assert.Equal(MemoryError.ReaderLimit, error);
-        var word = new SlotWord(manager.Core.SlotWords[0]);
+        var word = new SlotWord(manager.Core.SlotWordAt(0));
         Assert.Equal((SlotWord.MaxReaders, false, true), (word.Readers, word.HasWriter, word.IsLive));
     }
 
@@ -97,7 +97,7 @@ public sealed class BoundaryTests
     [Fact]
     public void FreeList_EmptyCount_Throws() =>
         Assert.Equal("count", Assert.Throws<ArgumentOutOfRangeException>(() =>
-            new TaggedFreeList<ProductionSeam>(0, HeadLayout.ForCapacity(1), 0, default)).ParamName);
+            new TaggedFreeList<ProductionSeam>(0, 1, HeadLayout.ForCapacity(1), 0, default)).ParamName);
 
     [Fact]
     public void QuiescentWalk_EmptyList_IsNotTooLong()

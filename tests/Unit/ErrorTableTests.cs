@@ -51,7 +51,7 @@ public sealed class ErrorTableTests
         var future = new MessageToken(issued.Index, issued.Generation + 1, manager.Core.Id);
         Assert.False(manager.TryRead(future, out _, out MemoryError error));
         Assert.Equal(MemoryError.BadToken, error);
-        var neverStored = new MessageToken(1, 1, manager.Core.Id); // slot 1 issued nothing yet
+        var neverStored = new MessageToken(1 - issued.Index, 1, manager.Core.Id); // the other slot issued nothing yet
         Assert.False(manager.TryPeekHeader(neverStored, out _, out error));
         Assert.Equal(MemoryError.BadToken, error);
     }
@@ -288,7 +288,7 @@ public sealed class ErrorTableTests
         QuiescentSnapshot full = Snapshot(manager);
         Assert.False(manager.TryStore(TestMessages.Of(40), out _, out _));
         Assert.Equal(full.Words.Select(w => w.Value), Snapshot(manager).Words.Select(w => w.Value));
-        Assert.Equal(full.Head, Snapshot(manager).Head);
+        Assert.Equal(full.Heads, Snapshot(manager).Heads);
         Assert.Equal(0, manager.Available);
     }
 

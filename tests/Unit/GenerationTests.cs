@@ -23,7 +23,7 @@ public sealed class GenerationTests
 
         var wrappedTokens = new List<MessageToken>();
         var referenceTokens = new List<MessageToken>();
-        ulong firstTag = wrapped.Core.Layout.Tag(wrapped.Core.SnapshotQuiescent().Head);
+        ulong firstTag = wrapped.Core.Layout.Tag(wrapped.Core.SnapshotQuiescent().Heads[0]);
         for (int i = 0; i < 40; i++)
         {
             if (i % 3 == 2 && wrappedTokens.Count > 0)
@@ -50,7 +50,7 @@ public sealed class GenerationTests
         }
 
         // The tag really went through its maximum and back past zero.
-        ulong lastTag = wrapped.Core.Layout.Tag(wrapped.Core.SnapshotQuiescent().Head);
+        ulong lastTag = wrapped.Core.Layout.Tag(wrapped.Core.SnapshotQuiescent().Heads[0]);
         Assert.True(lastTag < firstTag, $"tag went from {firstTag} to {lastTag}: no wrap");
     }
 

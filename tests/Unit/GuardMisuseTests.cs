@@ -25,9 +25,9 @@ public sealed class GuardMisuseTests
             Assert.Equal(5, g.Value.Payload);
         }
 
-        long word = manager.Core.SlotWords[0];
+        long word = manager.Core.SlotWordAt(0);
         Assert.Equal(MemoryError.NotBorrowed, GuardErrors.Release(ref g));
-        Assert.Equal(word, manager.Core.SlotWords[0]);
+        Assert.Equal(word, manager.Core.SlotWordAt(0));
         Assert.True(manager.TryFree(token, out _)); // the token still works: nothing was lost
     }
 
@@ -61,10 +61,10 @@ public sealed class GuardMisuseTests
         guard.Value = TestMessages.Of(2);
         guard.Commit();
         guard.Dispose();
-        long word = manager.Core.SlotWords[0];
+        long word = manager.Core.SlotWordAt(0);
 
         Assert.Equal(MemoryError.NotBorrowed, GuardErrors.Release(ref copy));
-        Assert.Equal(word, manager.Core.SlotWords[0]);
+        Assert.Equal(word, manager.Core.SlotWordAt(0));
         using (ReadGuard<long> read = manager.Read(token))
         {
             Assert.Equal(2, read.Value.Payload);
@@ -84,7 +84,7 @@ public sealed class GuardMisuseTests
         WriteGuard<long> writer = manager.Write(token);
 
         Assert.Equal(MemoryError.NotBorrowed, GuardErrors.Release(ref copy));
-        Assert.True(new SlotWord(manager.Core.SlotWords[0]).HasWriter);
+        Assert.True(new SlotWord(manager.Core.SlotWordAt(0)).HasWriter);
         Assert.False(manager.TryRead(token, out _, out MemoryError error));
         Assert.Equal(MemoryError.AlreadyBorrowed, error);
         writer.Dispose();

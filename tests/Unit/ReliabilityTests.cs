@@ -21,7 +21,7 @@ public sealed class ReliabilityTests
         MessageToken fromB = b.Store(TestMessages.Of(2)); // the same slot and generation in b
         Assert.Equal((fromA.Index, fromA.Generation), (fromB.Index, fromB.Generation));
         Assert.NotEqual(fromA, fromB);
-        long[] words = (long[])b.Core.SlotWords.Clone();
+        long[] words = b.Core.CopySlotWords();
 
         Assert.False(b.TryRead(fromA, out _, out MemoryError read));
         Assert.False(b.TryPeekHeader(fromA, out _, out MemoryError peek));
@@ -32,7 +32,7 @@ public sealed class ReliabilityTests
         Assert.All(new[] { read, peek, write, copy, replace, free }, e => Assert.Equal(MemoryError.ForeignToken, e));
         Assert.Equal(MemoryError.ForeignToken, Assert.Throws<MemoryManagerException>(() => b.Free(fromA)).Error);
 
-        Assert.Equal(words, b.Core.SlotWords);
+        Assert.Equal(words, b.Core.CopySlotWords());
         Assert.Equal(1, b.Available);
         using ReadGuard<long> mine = b.Read(fromB);
         Assert.Equal(2, mine.Value.Payload);
@@ -94,13 +94,13 @@ public sealed class ReliabilityTests
 
         MessageToken second = manager.Store(TestMessages.Of(2));
         Assert.Equal((start + 1, 2u, 0UL), (second.Generation, second.Epoch, second.LowGeneration));
-        Assert.Equal(2L << 1, manager.Core.Epochs[0]); // even: not wrapping
+        Assert.Equal(2L << 1, manager.Core.EpochAt(0)); // even: not wrapping
 
         // Same low bits as the live generation, other epochs: one older (stale), one never issued (bad).
         var olderEpoch = new MessageToken(0, second.Generation - Epoch, manager.Core.Id);
         var laterEpoch = new MessageToken(0, second.Generation + Epoch, manager.Core.Id);
         Assert.Equal(second.LowGeneration, olderEpoch.LowGeneration);
-        long word = manager.Core.SlotWords[0];
+        long word = manager.Core.SlotWordAt(0);
         Assert.Equal(MemoryError.StaleToken, ReadError(manager, olderEpoch));
         Assert.Equal(MemoryError.BadToken, ReadError(manager, laterEpoch));
         Assert.Equal(MemoryError.StaleToken, ReadError(manager, first));
@@ -110,7 +110,7 @@ public sealed class ReliabilityTests
         Assert.Equal(MemoryError.BadToken, write);
         Assert.False(manager.TryCopyHeader(olderEpoch, out _, out MemoryError copy));
         Assert.Equal(MemoryError.StaleToken, copy);
-        Assert.Equal(word, manager.Core.SlotWords[0]); // no reservation was left behind
+        Assert.Equal(word, manager.Core.SlotWordAt(0)); // no reservation was left behind
 
         Assert.Equal(MemoryError.None, ReadError(manager, second));
         manager.Free(second);

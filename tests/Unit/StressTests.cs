@@ -23,7 +23,9 @@ public sealed class StressTests
     {
         var sink = new RecordingViolationSink();
         var context = new VerificationContext(ThreadScheduler.Instance, sink, Capacity);
-        var manager = VerificationManagers.Create<CheckedPayload, CheckedSeam>(Capacity, new CheckedSeam(context));
+        var manager = VerificationManagers.Create<CheckedPayload, CheckedSeam>(Capacity, new CheckedSeam(context), shards: 4);
+        context.Shards = manager.Shards; // every operation picks a random shard: steals and migrations between shards
+        context.ManagerCreated(manager.SnapshotQuiescent());
         RunWorkload(manager, context, sink);
         context.CheckQuiescent(manager.SnapshotQuiescent());
         Assert.Empty(sink.Violations);
@@ -32,7 +34,7 @@ public sealed class StressTests
     [Fact]
     public void Stress_ProductionSeam_HoldsObservableInvariants()
     {
-        var manager = new ConcurrentMemoryManager<CheckedPayload>(Capacity);
+        var manager = new ConcurrentMemoryManager<CheckedPayload>(Capacity, new ConcurrentMemoryManagerOptions { FreeListShards = 4 });
         var sink = new RecordingViolationSink();
         RunWorkload(manager.Core, context: null, sink);
         Assert.Empty(sink.Violations);

@@ -21,20 +21,20 @@ public sealed class TimeoutTests
 
         using (ReadGuard<long> reader = manager.Read(token))
         {
-            word = manager.Core.SlotWords[token.Index];
+            word = manager.Core.SlotWordAt(token.Index);
             Assert.False(manager.TryWrite(token, Short, out _, out MemoryError write));
             Assert.False(manager.TryFree(token, Short, out MemoryError free));
             Assert.Equal((MemoryError.Timeout, MemoryError.Timeout), (write, free));
-            Assert.Equal(word, manager.Core.SlotWords[token.Index]);
+            Assert.Equal(word, manager.Core.SlotWordAt(token.Index));
         }
 
         using (WriteGuard<long> writer = manager.Write(token))
         {
-            word = manager.Core.SlotWords[token.Index];
+            word = manager.Core.SlotWordAt(token.Index);
             Assert.False(manager.TryRead(token, Short, out _, out MemoryError read));
             Assert.False(manager.TryPeekHeader(token, TimeSpan.Zero, out _, out MemoryError peek));
             Assert.Equal((MemoryError.Timeout, MemoryError.Timeout), (read, peek));
-            Assert.Equal(word, manager.Core.SlotWords[token.Index]);
+            Assert.Equal(word, manager.Core.SlotWordAt(token.Index));
             writer.Commit();
         }
 
@@ -67,10 +67,10 @@ public sealed class TimeoutTests
         long word;
         using (WriteGuard<long> writer = manager.Write(token))
         {
-            word = manager.Core.SlotWords[token.Index];
+            word = manager.Core.SlotWordAt(token.Index);
             Assert.Throws<OperationCanceledException>(() => { using ReadGuard<long> r = manager.Read(token, cancelled.Token); });
             Assert.Throws<OperationCanceledException>(() => manager.TryRead(token, Timeout.InfiniteTimeSpan, out _, out _, cancelled.Token));
-            Assert.Equal(word, manager.Core.SlotWords[token.Index]);
+            Assert.Equal(word, manager.Core.SlotWordAt(token.Index));
             writer.Commit();
         }
 

@@ -17,9 +17,11 @@ internal static class CheckedManagers
         var seam = new CheckedSeam(context);
         int? tagBits = parameters.Bug == PlantedBug.TagZeroBits ? 0 : parameters.TagBits;
         SlotManager<CheckedPayload, CheckedSeam> manager = tagBits is int bits
-            ? VerificationManagers.CreateNarrowTag<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, bits, parameters.StartTag, parameters.FirstGeneration, Identity)
-            : VerificationManagers.Create<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, parameters.StartTag, parameters.FirstGeneration, Identity);
+            ? VerificationManagers.CreateNarrowTag<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, bits, parameters.StartTag, parameters.FirstGeneration, Identity, parameters.Shards)
+            : VerificationManagers.Create<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, parameters.StartTag, parameters.FirstGeneration, Identity, parameters.Shards);
         context.Locations = new LocationMap(manager);
+        context.Shards = manager.Shards;
+        context.ManagerCreated(manager.SnapshotQuiescent());
         return manager;
     }
 }

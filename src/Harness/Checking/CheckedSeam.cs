@@ -101,6 +101,8 @@ internal readonly struct CheckedSeam : IConcurrencySeam
 
     public void ReadBarrier() => _context.ReadBarrier();
 
+    public int ProcessorHint() => _context.Scheduler.Choose(_context.Shards);
+
     public bool WaitWhileUnchanged(long[] words, int index, long observed, in WaitLimit limit)
     {
         _context.LoggedWait(ref words[index], observed);
@@ -123,11 +125,15 @@ internal readonly struct CheckedSeam : IConcurrencySeam
     {
     }
 
+    public void SlotBackOff(int attempt)
+    {
+    }
+
     public void OnSlotTaken(int index, int installedTop, int[] next) => _context.SlotTaken(index, installedTop, next);
 
     public void OnSlotReturning(int index) => _context.SlotReturning(index);
 
-    public void OnAvailableChanged(int value) => _context.AvailableChanged(value);
+    public void OnAvailableChanged(int shard, int value) => _context.AvailableChanged(shard, value);
 
     public void OnReadEntered(int index) => _context.ReadEntered(index);
 

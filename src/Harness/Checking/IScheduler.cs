@@ -18,6 +18,10 @@ public interface IScheduler
 
     /// <summary>True when a Coyote test engine controls the run.</summary>
     bool IsSystematic { get; }
+
+    /// <summary>A choice among <paramref name="count"/> values (0 to count - 1) that the exploration controls,
+    /// so every value is explored and a trace replays it; 0 when there is only one.</summary>
+    int Choose(int count);
 }
 
 /// <summary>Coyote: every point is a scheduling point; waiting pauses the operation until the condition holds.</summary>
@@ -48,6 +52,9 @@ public sealed class CoyoteScheduler : IScheduler
 
     /// <inheritdoc />
     public bool IsSystematic => true;
+
+    /// <inheritdoc />
+    public int Choose(int count) => count <= 1 ? 0 : Microsoft.Coyote.Random.Generator.Create().NextInteger(count);
 }
 
 /// <summary>Real threads: points are free; waiting spins.</summary>
@@ -84,4 +91,7 @@ public sealed class ThreadScheduler : IScheduler
 
     /// <inheritdoc />
     public bool IsSystematic => false;
+
+    /// <inheritdoc />
+    public int Choose(int count) => count <= 1 ? 0 : Random.Shared.Next(count);
 }

@@ -12,35 +12,41 @@ internal sealed class LocationMap(SlotManager<CheckedPayload, CheckedSeam> manag
 {
     internal Location Of(ref long location)
     {
-        if (Unsafe.AreSame(ref location, ref manager.HeadWord))
+        FreeListShard[] shards = manager.FreeListShards;
+        for (int s = 0; s < shards.Length; s++)
         {
-            return new Location(LocationKind.Head, 0);
+            if (Unsafe.AreSame(ref location, ref shards[s].Head))
+            {
+                return new Location(LocationKind.Head, s);
+            }
         }
 
-        long[] epochs = manager.Epochs;
-        nint offset = Unsafe.ByteOffset(ref MemoryMarshal.GetArrayDataReference(epochs), ref location);
-        return offset >= 0 && offset < (nint)epochs.Length * sizeof(long)
-            ? new Location(LocationKind.Epoch, (int)(offset / sizeof(long)))
-            : new Location(LocationKind.SlotWord, IndexIn(manager.SlotWords, ref location));
+        // The slot state: one line per slot (SlotManager's layout comment).
+        int element = IndexIn(manager.State, ref location) - manager.StateOrigin;
+        int slot = element / SlotManager<CheckedPayload, CheckedSeam>.StateStride;
+        return (element % SlotManager<CheckedPayload, CheckedSeam>.StateStride) switch
+        {
+            SlotManager<CheckedPayload, CheckedSeam>.WordField => new Location(LocationKind.SlotWord, slot),
+            SlotManager<CheckedPayload, CheckedSeam>.EpochField => new Location(LocationKind.Epoch, slot),
+            SlotManager<CheckedPayload, CheckedSeam>.SequenceField => new Location(LocationKind.WriteSequence, slot),
+            _ => throw new InvalidOperationException($"the checked seam was handed padding of slot {slot}'s state line"),
+        };
     }
 
     internal Location Of(ref int location)
     {
-        if (Unsafe.AreSame(ref location, ref manager.AvailableWord))
+        FreeListShard[] shards = manager.FreeListShards;
+        for (int s = 0; s < shards.Length; s++)
         {
-            return new Location(LocationKind.Count, 0);
+            if (Unsafe.AreSame(ref location, ref shards[s].Available))
+            {
+                return new Location(LocationKind.Count, s);
+            }
         }
 
-        if (Unsafe.AreSame(ref location, ref manager.RetiredWord))
-        {
-            return new Location(LocationKind.Retired, 0);
-        }
-
-        int[] links = manager.Links;
-        nint offset = Unsafe.ByteOffset(ref MemoryMarshal.GetArrayDataReference(links), ref location);
-        return offset >= 0 && offset < (nint)links.Length * sizeof(int)
-            ? new Location(LocationKind.Link, (int)(offset / sizeof(int)))
-            : new Location(LocationKind.WriteSequence, IndexIn(manager.WriteSequences, ref location));
+        return Unsafe.AreSame(ref location, ref manager.RetiredWord)
+            ? new Location(LocationKind.Retired, 0)
+            : new Location(LocationKind.Link, IndexIn(manager.Links, ref location));
     }
 
     /// <summary>The message slot that holds <paramref name="location"/> (a message or a field of one).</summary>

@@ -70,6 +70,9 @@ public sealed class VerificationContext
     /// <summary>Names the locations of the checked manager's accesses. Set by the factory.</summary>
     internal LocationMap? Locations { get; set; }
 
+    /// <summary>The checked manager's free-list shard count: the range of the seam's processor hint.</summary>
+    internal int Shards { get; set; } = 1;
+
     /// <summary>Records every access with its value, for report.html; null while exploring.</summary>
     public StepLog? Steps { get; set; }
 
@@ -186,7 +189,7 @@ public sealed class VerificationContext
 
     internal void SlotReturning(int index) => Notify(index, static (m, i) => m.OnSlotReturning(i));
 
-    internal void AvailableChanged(int value) => Notify(value, static (m, v) => m.OnAvailableChanged(v));
+    internal void AvailableChanged(int shard, int value) => Notify((shard, value), static (m, a) => m.OnAvailableChanged(a.shard, a.value));
 
     internal void ReadEntered(int index) => Notify(index, static (m, i) => m.OnReadEntered(i));
 
@@ -210,6 +213,9 @@ public sealed class VerificationContext
 
     /// <summary>Runs every monitor's quiescent check.</summary>
     internal void CheckQuiescent(QuiescentSnapshot snapshot) => Notify(snapshot, static (m, s) => m.CheckQuiescent(s));
+
+    /// <summary>The manager as built, before any operation: monitors that track counts start from it.</summary>
+    internal void ManagerCreated(QuiescentSnapshot snapshot) => Notify((snapshot, Scheduler.IsSystematic), static (m, a) => m.OnCreated(a.snapshot, a.IsSystematic));
 
     /// <summary>The one fan-out: every installed monitor gets the event, in installation order. Static
     /// lambdas over a value-tuple argument, so a checked run allocates nothing per event.</summary>

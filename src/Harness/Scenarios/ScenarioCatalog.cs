@@ -43,6 +43,9 @@ public static class ScenarioCatalog
     /// <summary>A stale token used while a Free crosses an epoch.</summary>
     public static Scenario EpochWrap { get; } = new EpochWrapScenario();
 
+    /// <summary>Stores stealing across free-list shards while frees move slots between them.</summary>
+    public static Scenario ShardedFreeList { get; } = new ShardedFreeListScenario();
+
     /// <summary>The scenarios, in the order reports list them.</summary>
     public static IReadOnlyList<Scenario> All { get; } =
     [
@@ -58,6 +61,7 @@ public static class ScenarioCatalog
         PoisonedWrites,
         ForeignAndEpochTokens,
         EpochWrap,
+        ShardedFreeList,
     ];
 
     /// <summary>The scenario called <paramref name="name"/> (command-line parsing; code uses the properties above).</summary>

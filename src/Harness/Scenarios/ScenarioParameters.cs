@@ -14,6 +14,8 @@ namespace ManagerVerified.Harness.Scenarios;
 /// <param name="Bug">The planted bug, or <see cref="PlantedBug.None"/>.</param>
 /// <param name="Seed">Seeds the scenario's own choices (which operation, which token); interleavings belong to the scheduler.</param>
 /// <param name="StartGeneration">The generation every slot issues first (0: the production first generation, 1).</param>
+/// <param name="Shards">Free-list shards (a power of two, at most the capacity); each store and free picks its shard by a
+/// choice the scheduler controls.</param>
 public sealed record ScenarioParameters(
     int Capacity,
     int Tasks,
@@ -22,7 +24,8 @@ public sealed record ScenarioParameters(
     ulong StartTag = 0,
     PlantedBug Bug = PlantedBug.None,
     int Seed = 1,
-    UInt128 StartGeneration = default)
+    UInt128 StartGeneration = default,
+    int Shards = 1)
 {
     /// <summary>The generation every slot issues first.</summary>
     public UInt128 FirstGeneration => StartGeneration == 0 ? SlotWord.FirstGeneration : StartGeneration;
@@ -50,6 +53,11 @@ public sealed record ScenarioParameters(
             throw new ArgumentException($"tag bits must be 0-{VerificationManagers.MaxNarrowTagBits} (or the production width), not {TagBits}");
         }
 
+        if (Shards < 1 || Shards > Capacity || (Shards & (Shards - 1)) != 0)
+        {
+            throw new ArgumentException($"shards must be a power of two from 1 to the capacity, not {Shards}");
+        }
+
         if (TagBits is int bits && StartTag > (1UL << bits) - 1)
         {
             throw new ArgumentException($"start tag {StartTag} does not fit in {bits} tag bits");
@@ -61,5 +69,6 @@ public sealed record ScenarioParameters(
         $"capacity={Capacity} tasks={Tasks} ops={Operations} tag={(TagBits is int b ? $"{b}b" : "full")}"
         + (StartTag != 0 ? $" startTag={StartTag}" : string.Empty)
         + (StartGeneration != 0 ? $" startGeneration={StartGeneration}" : string.Empty)
+        + (Shards != 1 ? $" shards={Shards}" : string.Empty)
         + (Bug != PlantedBug.None ? $" bug={Bug}" : string.Empty);
 }

@@ -227,6 +227,24 @@ public sealed class ScenarioRun
         return error;
     }
 
+    /// <summary>Copies the whole message without a lock (TryCopy) and checks what it saw: a copy of a
+    /// message torn by a write is a violation of the same monitors as a torn read.</summary>
+    public MemoryError CopyMessage(MessageToken token)
+    {
+        bool freed = WasFreed(token);
+        int step = Begin($"TryCopy {token}", StepKind.CopyHeader, true, token);
+        MemoryError error = Manager.CopyMessage(token, out Message<CheckedPayload> message);
+        Recorder.End(step, error, owner: message.Payload.Owner, version: message.Payload.Version);
+        if (error == MemoryError.None)
+        {
+            Context.UsesOptimisticCopy(token.Index);
+            Context.MessageObserved(token, OwnerOf(token), message);
+        }
+
+        Context.TokenOperation(OperationKind.Read, token, freed, error);
+        return error;
+    }
+
     /// <summary>Writes a new version in two steps with a scheduling point between them, so that a read
     /// that overlaps the write would see a torn message. <paramref name="abort"/>: the write scope ends
     /// after the first step, as if by an exception (no Commit): the slot must be poisoned, and nobody may

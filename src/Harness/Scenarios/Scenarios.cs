@@ -520,7 +520,7 @@ public sealed class CopyVersusWriteScenario : Scenario
     public override string Name => "copy-vs-write";
 
     /// <inheritdoc />
-    public override string Description => "lock-free header copies race committed writes of the same message";
+    public override string Description => "lock-free header and whole-message copies race committed writes of the same message";
 
     /// <inheritdoc />
     public override ScenarioParameters Defaults => new(Capacity: 1, Tasks: 2, Operations: 2);
@@ -540,7 +540,7 @@ public sealed class CopyVersusWriteScenario : Scenario
                 else
                 {
                     run.CopyHeader(shared); // two copies per write: more chances to overlap one
-                    run.CopyHeader(shared);
+                    run.CopyMessage(shared);
                 }
             }
         }).ConfigureAwait(false);
@@ -588,5 +588,45 @@ public sealed class EpochWrapScenario : Scenario
                 run.Read((i & 1) == 0 ? olderEpoch : first, tryOnly: true);
             }
         }).ConfigureAwait(false);
+    }
+}
+
+/// <summary>The sharded free-list: three slots on two shards, one held for the whole run, while the other
+/// tasks store and free with a shard chosen by the scheduler at every operation. A store whose own shard is
+/// empty must steal from the other; a slot freed into the shard a store already scanned must not make the
+/// store report NoFreeSlots while a slot was free at every instant of its scan (the double collect); each
+/// shard's count must stay within range and match its list at the end.</summary>
+public sealed class ShardedFreeListScenario : Scenario
+{
+    /// <inheritdoc />
+    public override string Name => "sharded-free-list";
+
+    /// <inheritdoc />
+    public override string Description => "stores steal across free-list shards while frees move slots between them";
+
+    /// <inheritdoc />
+    public override ScenarioParameters Defaults => new(Capacity: 3, Tasks: 3, Operations: 2, Shards: 2);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(ScenarioRun run)
+    {
+        run.Store(tryOnly: false, out MessageToken held); // one slot stays taken: the others are scarce
+        await run.RunTasksAsync(task =>
+        {
+            for (int i = 0; i < run.Parameters.Operations; i++)
+            {
+                // TryStore: a refusal is only right when every slot was taken at one instant (linearizability).
+                if (run.Store(tryOnly: true, out MessageToken token) == MemoryError.None)
+                {
+                    if ((task + i) % 2 == 0)
+                    {
+                        run.Read(token, tryOnly: true);
+                    }
+
+                    run.Free(token, tryOnly: (task & 1) == 0);
+                }
+            }
+        }).ConfigureAwait(false);
+        run.Free(held, tryOnly: false);
     }
 }

@@ -1,14 +1,16 @@
 // =================================================================================================
 // The per-slot reader/writer lock, and the generation check that is atomic with taking it.
-// One 64-bit word per slot (SlotWord): generation low | committed | poisoned | retired | live | writer | readers,
-// and one epoch word (generation >> 38, shifted left, low bit "wrapping").
+// Per slot, on its own 64-byte line: one 64-bit word (SlotWord: generation low | committed | poisoned | retired |
+// live | writer | readers), one epoch word (generation >> 38, shifted left, low bit "wrapping") and a write sequence.
 //   Enter read:      w = Load(word); loop { w matches token -> else Refuse; w & ReadBlockMask -> wait or fail;
 //                    CAS(w + 1, w); then Load(epoch) == token's, else undo (Add -1) and Refuse }
 //   Enter exclusive: the same with WriteBlockMask and CAS(w | Writer, w); undo by Store(w).
 //   Exit read: CAS(w - 1, w) while w has a reader of the guard's generation (else: NotBorrowed).
+//   A reader's failed CAS backs off briefly (the seam's SlotBackOff): readers of one hot slot stop colliding.
 //   Exit write: if w has the writer of the guard's generation: Store(seq, seq + 1), then Store(w without
 //   writer, poisoned unless committed). Free (holding exclusive): clear the message, Store(word, next generation).
-// Optimistic header copy (no lock, no shared write): s = Load(seq); w = Load(word); copy; ReadBarrier;
+// Optimistic copy of the header, or of a whole unmanaged message (no lock, no shared write):
+//   s = Load(seq); w = Load(word); copy; ReadBarrier;
 //   accept iff Load(word) == w (readers aside) and Load(seq) == s; else retry, then AlreadyBorrowed.
 // Orderings: CAS and Add are full fences, Store a release, Load an acquire; the read barrier keeps the
 //   re-check's loads after the copy. Waiting is the seam's (production: SpinWait; Coyote: a pause).
@@ -63,7 +65,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
             return token.ManagerId == 0 ? MemoryError.BadToken : MemoryError.ForeignToken;
         }
 
-        return (uint)token.Index >= (uint)_words.Length || (token.LowGeneration == 0 && token.Epoch == 0)
+        return (uint)token.Index >= (uint)Capacity || (token.LowGeneration == 0 && token.Epoch == 0)
             ? MemoryError.BadToken
             : MemoryError.None;
     }
@@ -76,16 +78,16 @@ internal sealed partial class SlotManager<TPayload, TSeam>
     {
         while (true)
         {
-            long before = _seam.Load(ref _epochs[index]);
+            long before = _seam.Load(ref EpochOf(index));
             if ((before & 1) != 0)
             {
                 // A Free is between its epoch's two stores (a few instructions, no user code): wait them out.
-                _seam.WaitWhileUnchanged(_epochs, index, before, WaitLimit.Forever);
+                _seam.WaitWhileUnchanged(_state, EpochElement(index), before, WaitLimit.Forever);
                 continue;
             }
 
-            long word = _seam.Load(ref _words[index]);
-            if (_seam.Load(ref _epochs[index]) == before)
+            long word = _seam.Load(ref WordOf(index));
+            if (_seam.Load(ref EpochOf(index)) == before)
             {
                 return Classify(word, (uint)(before >> 1), token, staleError, allowPoisoned);
             }
@@ -97,11 +99,6 @@ internal sealed partial class SlotManager<TPayload, TSeam>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool EpochMatches(MessageToken token, int index) => _seam.Load(ref EpochOf(index)) == (long)token.Epoch << 1;
 
-    /// <summary>The epoch word of <paramref name="index"/>, which the caller has checked against the
-    /// slot count (the epoch and word arrays have the same length: no second bounds check).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ref long EpochOf(int index) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_epochs), index);
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private MemoryError EnterRead(MessageToken token, WaitLimit wait, out int index)
     {
@@ -112,8 +109,9 @@ internal sealed partial class SlotManager<TPayload, TSeam>
             return error;
         }
 
-        ref long slot = ref _words[index];
+        ref long slot = ref WordOf(index);
         long word = _seam.Load(ref slot);
+        int retries = 0;
         while (true)
         {
             if (!Matches(word, token, allowPoisoned: false) || !EpochMatches(token, index))
@@ -166,7 +164,8 @@ internal sealed partial class SlotManager<TPayload, TSeam>
                 return Refuse(token, index, MemoryError.StaleToken, allowPoisoned: false);
             }
 
-            word = seen;
+            word = seen; // another reader (usually) changed the count: back off, so hot-slot readers stop colliding
+            _seam.SlotBackOff(++retries);
         }
     }
 
@@ -180,7 +179,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
             return error;
         }
 
-        ref long slot = ref _words[index];
+        ref long slot = ref WordOf(index);
         long word = _seam.Load(ref slot);
         while (true)
         {
@@ -237,7 +236,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
     private bool WaitForChange(int index, long word, in WaitLimit wait)
     {
         _seam.OnSlotWait();
-        return _seam.WaitWhileUnchanged(_words, index, word, wait);
+        return _seam.WaitWhileUnchanged(_state, WordElement(index), word, wait);
     }
 
     /// <summary>Whether <paramref name="word"/> (and the epoch) show the exclusive borrow of
@@ -249,9 +248,10 @@ internal sealed partial class SlotManager<TPayload, TSeam>
     bool ISlotLockOwner.ExitRead(MessageToken token, int ticket)
     {
         int index = token.Index;
-        ref long slot = ref _words[index];
+        ref long slot = ref WordOf(index);
         long word = _seam.Load(ref slot);
         bool announced = false;
+        int retries = 0;
         while (true)
         {
             // Only a read borrow of the guard's generation is released: a copied guard released twice,
@@ -281,13 +281,14 @@ internal sealed partial class SlotManager<TPayload, TSeam>
             }
 
             word = seen;
+            _seam.SlotBackOff(++retries);
         }
     }
 
     /// <inheritdoc />
     bool ISlotLockOwner.CommitWrite(MessageToken token)
     {
-        ref long slot = ref _words[token.Index];
+        ref long slot = ref WordOf(token.Index);
         long word = _seam.Load(ref slot);
         if (!HoldsExclusive(word, token))
         {
@@ -303,7 +304,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
     {
         // Only the exclusive borrow of the guard's generation is released. While it is held nobody else
         // changes the word, so a check followed by the releases is enough.
-        long word = _seam.Load(ref _words[token.Index]);
+        long word = _seam.Load(ref WordOf(token.Index));
         if (!HoldsExclusive(word, token))
         {
             return false;
@@ -323,14 +324,24 @@ internal sealed partial class SlotManager<TPayload, TSeam>
         // this write then sees either the writer bit (still set at its re-check) or a new sequence.
         // Only the exclusive holder writes the sequence, so a load and a release store suffice.
         // Stryker disable once Arithmetic : the copy only asks whether the sequence changed; - 1 changes it too
-        _seam.Store(ref _writeSequence[index], _seam.Load(ref _writeSequence[index]) + 1);
+        _seam.Store(ref SequenceOf(index), _seam.Load(ref SequenceOf(index)) + 1);
         long released = word & ~(SlotWord.WriterBit | SlotWord.CommittedBit);
         released = (word & SlotWord.CommittedBit) != 0 ? released & ~SlotWord.PoisonedBit : released | SlotWord.PoisonedBit;
-        _seam.Store(ref _words[index], released); // release: the write (or the poison) is visible with the word
+        _seam.Store(ref WordOf(index), released); // release: the write (or the poison) is visible with the word
     }
 
+    /// <summary>Copies the header optimistically (<see cref="Copy{TValue, TPart}"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal MemoryError CopyHeader(MessageToken token, out MessageHeader header) => Copy<MessageHeader, HeaderPart>(token, out header);
+
+    /// <summary>Copies the whole message optimistically (<see cref="Copy{TValue, TPart}"/>). Only for payloads
+    /// without references (the public <c>TryCopy</c> is constrained to unmanaged payloads): a copy of a reference
+    /// would share the payload with the writers, and a torn one is only safe to discard when it holds no references.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal MemoryError CopyMessage(MessageToken token, out Message<TPayload> message) => Copy<Message<TPayload>, WholeMessage>(token, out message);
+
     /// <summary>
-    /// Copies the header without taking the lock and without writing any shared cache line: read the
+    /// Copies a part of the message (<typeparamref name="TPart"/>: the header, or all of it) without taking the lock and without writing any shared cache line: read the
     /// write sequence and the slot word, copy, re-read both; the copy is whole when neither changed
     /// (reader counts aside) and no writer held the slot. Retries a few times, then reports
     /// AlreadyBorrowed; a Free in between turns into StaleToken on the retry.
@@ -338,21 +349,22 @@ internal sealed partial class SlotManager<TPayload, TSeam>
     /// <remarks>Linearization point of a successful copy: the first slot-word load (the header did not
     /// change between it and the re-check).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal MemoryError CopyHeader(MessageToken token, out MessageHeader header)
+    private MemoryError Copy<TValue, TPart>(MessageToken token, out TValue value)
+        where TPart : struct, IMessagePart<TValue>
     {
         int index = token.Index;
-        header = default;
+        value = default!;
         MemoryError error = CheckToken(token);
         if (error != MemoryError.None)
         {
             return error;
         }
 
-        ref long slot = ref _words[index];
-        ref int sequence = ref _writeSequence[index];
+        ref long slot = ref WordOf(index);
+        ref long sequence = ref SequenceOf(index);
         for (int attempt = 0; attempt < OptimisticAttempts; attempt++)
         {
-            int before = _seam.Load(ref sequence);
+            long before = _seam.Load(ref sequence);
             long word = _seam.Load(ref slot);
             if (!Matches(word, token, allowPoisoned: false))
             {
@@ -370,10 +382,10 @@ internal sealed partial class SlotManager<TPayload, TSeam>
                 continue; // a writer or a free holds the slot: try again, then give up
             }
 
-            header = _seam.CopyOptimistic(ref _messages[index].Header);
+            value = _seam.CopyOptimistic(ref TPart.Of(ref _messages[index]));
             _seam.ReadBarrier(); // the re-check's loads must not complete before the copy's: else it validates a stale picture
             long after = _seam.Load(ref slot);
-            int sequenceAfter = _seam.Load(ref sequence);
+            long sequenceAfter = _seam.Load(ref sequence);
             if (((word ^ after) & ~SlotWord.ReaderMask) == 0 && before == sequenceAfter)
             {
                 // The epoch once, last: the word did not change, so the epoch can only differ if it did
@@ -384,7 +396,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
                     return MemoryError.None;
                 }
 
-                header = default;
+                value = default!;
                 error = Refuse(token, index, MemoryError.StaleToken, allowPoisoned: false);
                 return error != MemoryError.None ? error : MemoryError.AlreadyBorrowed;
             }
@@ -392,10 +404,28 @@ internal sealed partial class SlotManager<TPayload, TSeam>
 
         // Writers kept the slot: AlreadyBorrowed, unless the token is not this slot's live one (its epoch
         // was never checked while the word was held).
-        header = default;
+        value = default!;
         error = Refuse(token, index, MemoryError.StaleToken, allowPoisoned: false);
         return error != MemoryError.None ? error : MemoryError.AlreadyBorrowed;
     }
 
     private const int OptimisticAttempts = 4;
+
+    /// <summary>Which part of a message an optimistic copy takes (static, so the JIT compiles one copy per part).</summary>
+    internal interface IMessagePart<TValue>
+    {
+        static abstract ref TValue Of(ref Message<TPayload> message);
+    }
+
+    /// <summary>The header.</summary>
+    internal readonly struct HeaderPart : IMessagePart<MessageHeader>
+    {
+        public static ref MessageHeader Of(ref Message<TPayload> message) => ref message.Header;
+    }
+
+    /// <summary>The whole message.</summary>
+    internal readonly struct WholeMessage : IMessagePart<Message<TPayload>>
+    {
+        public static ref Message<TPayload> Of(ref Message<TPayload> message) => ref message;
+    }
 }

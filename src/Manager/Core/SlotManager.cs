@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using ManagerVerified.Seam;
 
 namespace ManagerVerified.Core;
@@ -10,23 +11,30 @@ namespace ManagerVerified.Core;
 /// <typeparam name="TPayload">The payload type.</typeparam>
 /// <typeparam name="TSeam">The concurrency seam.</typeparam>
 /// <remarks>
-/// Storage is allocated once here and never grows: the slot words, the epochs, the messages and the free-list links.
-/// The available count (<see cref="Available"/>) is decremented after a successful pop and incremented
-/// before a push; see docs/invariants.md (I4) for why that order keeps it within [0, Capacity].
+/// Storage is allocated once here and never grows: the slot state, the messages and the free-list links.
+/// Each slot's state (its word, its epoch, its write sequence) has a 64-byte line of its own, so readers
+/// of different slots never write the same line (docs/performance.md: what the 40 padding bytes buy).
+/// The available count (<see cref="Available"/>) is the free-list shards' counts; see docs/invariants.md (I4).
 /// </remarks>
 internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     where TSeam : struct, IConcurrencySeam
 {
+    // Slot state layout: one pinned long[], slot i's line starting at element _origin + i * StateStride,
+    // 64-byte aligned:
+    //   [+0] slot word (SlotWord)   [+1] epoch << 1 | wrapping (I10)   [+2] write sequence   [+3..+7] padding
+    internal const int StateStride = 8;
+    internal const int WordField = 0;
+    internal const int EpochField = 1;
+    internal const int SequenceField = 2;
+
     private TaggedFreeList<TSeam> _freeList;
-    private PaddedInt _available; // alone on its cache line: every store and free adds to it
-    private readonly long[] _words;
-    private readonly long[] _epochs;       // per slot: epoch << 1 | wrapping (docs/invariants.md, I8)
-    private readonly int[] _writeSequence; // per slot, bumped by every write guard's release (TryCopyHeader)
+    private readonly long[] _state;
+    private readonly int _origin;
     private readonly Message<TPayload>[] _messages;
     private int _retired;
     private TSeam _seam;
 
-    internal SlotManager(int capacity, MemoryClass memoryClass, TSeam seam, HeadLayout layout, ulong startTag, UInt128 startGeneration, uint managerId = 0)
+    internal SlotManager(int capacity, MemoryClass memoryClass, TSeam seam, HeadLayout layout, ulong startTag, UInt128 startGeneration, uint managerId = 0, int shards = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, ConcurrentMemoryManager<TPayload>.MaxCapacity);
@@ -36,21 +44,42 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
         Id = managerId != 0 ? managerId : ManagerIdentity.Next();
         MemoryClass = memoryClass;
         _seam = seam;
-        _words = new long[capacity];
-        _epochs = new long[capacity];
-        _writeSequence = new int[capacity];
+        (_state, _origin) = AllocateState(capacity);
         _messages = new Message<TPayload>[capacity];
-        Array.Fill(_words, SlotWord.Pack(SlotWord.LowOf(startGeneration), live: false, retired: false, writer: false, readers: 0).Value);
-        Array.Fill(_epochs, (long)SlotWord.EpochOf(startGeneration) << 1);
-        _freeList = new TaggedFreeList<TSeam>(capacity, layout, startTag, seam);
-        _available.Value = capacity;
+        long word = SlotWord.Pack(SlotWord.LowOf(startGeneration), live: false, retired: false, writer: false, readers: 0).Value;
+        long epoch = (long)SlotWord.EpochOf(startGeneration) << 1;
+        for (int i = 0; i < capacity; i++)
+        {
+            _state[_origin + (i * StateStride) + WordField] = word;
+            _state[_origin + (i * StateStride) + EpochField] = epoch;
+        }
+
+        _freeList = new TaggedFreeList<TSeam>(capacity, shards, layout, startTag, seam);
+        Capacity = capacity;
+    }
+
+    /// <summary>A pinned array with a 64-byte aligned run of <paramref name="capacity"/> state lines.</summary>
+    private static (long[] State, int Origin) AllocateState(int capacity)
+    {
+        // Pinned (the pinned object heap never moves it), so the alignment found now holds for ever.
+        long[] state = GC.AllocateArray<long>((capacity * StateStride) + StateStride, pinned: true);
+        GCHandle handle = GCHandle.Alloc(state, GCHandleType.Pinned);
+        try
+        {
+            long address = handle.AddrOfPinnedObject();
+            return (state, (int)((64 - (address & 63)) & 63) / sizeof(long));
+        }
+        finally
+        {
+            handle.Free();
+        }
     }
 
     /// <summary>The number of slots.</summary>
-    internal int Capacity => _words.Length;
+    internal int Capacity { get; }
 
     /// <summary>The available count (docs/invariants.md, I4).</summary>
-    internal int Available => Volatile.Read(ref _available.Value);
+    internal int Available => _freeList.Available;
 
     /// <summary>This manager's identity, carried by every token it issues (never 0).</summary>
     internal uint Id { get; }
@@ -63,6 +92,32 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
 
     internal HeadLayout Layout => _freeList.Layout;
 
+    /// <summary>The number of free-list shards.</summary>
+    internal int Shards => _freeList.ShardCount;
+
+    /// <summary>Slot <paramref name="index"/>'s word. The caller has checked the index against the capacity
+    /// (the state array is longer than every slot's line: no bounds check here).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref long WordOf(int index) => ref StateOf(index, WordField);
+
+    /// <summary>Slot <paramref name="index"/>'s epoch word (see <see cref="WordOf"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref long EpochOf(int index) => ref StateOf(index, EpochField);
+
+    /// <summary>Slot <paramref name="index"/>'s write sequence (see <see cref="WordOf"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref long SequenceOf(int index) => ref StateOf(index, SequenceField);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref long StateOf(int index, int field) =>
+        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_state), _origin + (index * StateStride) + field);
+
+    /// <summary>The element of the state array that holds slot <paramref name="index"/>'s word (for waiting on it).</summary>
+    private int WordElement(int index) => _origin + (index * StateStride) + WordField;
+
+    /// <summary>The element of the state array that holds slot <paramref name="index"/>'s epoch (for waiting on it).</summary>
+    private int EpochElement(int index) => _origin + (index * StateStride) + EpochField;
+
     // ---- Operations -------------------------------------------------------------------------------
     // Each returns the error and nothing else: ConcurrentMemoryManager is the one place that turns an
     // error into an exception or a false, and explains it. "wait" says whether a conflicting borrow is
@@ -73,18 +128,16 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal MemoryError Store(in Message<TPayload> message, out MessageToken token)
     {
-        if (!_freeList.TryPop(out int index))
+        if (!_freeList.TryPop(_seam.ProcessorHint(), out int index))
         {
             token = default;
             return MemoryError.NoFreeSlots;
         }
 
-        _seam.OnAvailableChanged(_seam.Add(ref _available.Value, -1));
-
         // We own the slot: it is off the list and not live, so no token can lock it and nobody CASes
         // its word. Write the message, then publish it with a release store of the live bit.
         // The epoch is stable until the live bit is published: only a Free of this slot changes it.
-        ref long slot = ref _words[index];
+        ref long slot = ref WordOf(index);
         long word = _seam.Load(ref slot);
         uint epoch = (uint)(_seam.Load(ref EpochOf(index)) >> 1);
         _seam.WritePlain(ref _messages[index], message);
@@ -124,7 +177,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
         if (error == MemoryError.None)
         {
             _seam.WritePlain(ref _messages[index], message);
-            ReleaseExclusive(index, _seam.Load(ref _words[index]) | SlotWord.CommittedBit);
+            ReleaseExclusive(index, _seam.Load(ref WordOf(index)) | SlotWord.CommittedBit);
         }
 
         return error;
@@ -155,7 +208,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
         {
             // The last generation (after 2^70 - 1 frees of this slot): retire the slot rather than
             // reuse a generation, so a stale token can never reach a newer message.
-            _seam.Store(ref _words[index], SlotWord.Pack(low, live: false, retired: true, writer: false, readers: 0).Value);
+            _seam.Store(ref WordOf(index), SlotWord.Pack(low, live: false, retired: true, writer: false, readers: 0).Value);
             _seam.Add(ref _retired, 1);
             retired = true;
             return MemoryError.None;
@@ -167,48 +220,63 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
             // part, so a refusal never pairs the new epoch with the old word (docs/invariants.md, I10).
             long epoch = (long)token.Epoch << 1;
             _seam.Store(ref EpochOf(index), epoch | 1);
-            _seam.Store(ref _words[index], SlotWord.Pack(0, live: false, retired: false, writer: false, readers: 0).Value);
+            _seam.Store(ref WordOf(index), SlotWord.Pack(0, live: false, retired: false, writer: false, readers: 0).Value);
             _seam.Store(ref EpochOf(index), epoch + 2);
         }
         else
         {
             // Release store: the token's generation is now stale for every later check.
-            _seam.Store(ref _words[index], SlotWord.Pack(low + 1, live: false, retired: false, writer: false, readers: 0).Value);
+            _seam.Store(ref WordOf(index), SlotWord.Pack(low + 1, live: false, retired: false, writer: false, readers: 0).Value);
         }
 
-        // Count first, push second. Store pops first and counts second, so every slot in transit
-        // (popped but not yet counted, or counted but not yet pushed) is counted as available and the
-        // count can never drop below 0. (Pushing first let a Store pop and decrement in between: the
-        // Coyote harness found the count at -1.)
-        _seam.OnAvailableChanged(_seam.Add(ref _available.Value, 1));
-        _freeList.Push(index);
+        // Back on the list (the shard of this thread's processor), counted before it is pushed (I4).
+        _freeList.Push(index, _seam.ProcessorHint());
         return MemoryError.None;
     }
 
     // ---- Verification-only inspection -------------------------------------------------------------
 
-    /// <summary>The shared storage, so a checked seam can name the location of each access (race detection).</summary>
-    internal long[] SlotWords => _words;
+    /// <summary>The shared slot state, so a checked seam can name the location of each access (race detection).</summary>
+    internal long[] State => _state;
 
-    /// <inheritdoc cref="SlotWords"/>
-    internal long[] Epochs => _epochs;
+    /// <summary>The element of <see cref="State"/> where slot 0's line starts.</summary>
+    internal int StateOrigin => _origin;
 
-    /// <inheritdoc cref="SlotWords"/>
-    internal int[] WriteSequences => _writeSequence;
+    /// <summary>Slot <paramref name="index"/>'s word, bounds-checked (tests and snapshots).</summary>
+    internal ref long SlotWordAt(int index) => ref _state[WordElement(CheckedIndex(index))];
 
-    /// <inheritdoc cref="SlotWords"/>
+    /// <summary>Slot <paramref name="index"/>'s epoch word, bounds-checked (tests and snapshots).</summary>
+    internal ref long EpochAt(int index) => ref _state[EpochElement(CheckedIndex(index))];
+
+    /// <summary>Every slot word, copied (tests: a failed operation changes none).</summary>
+    internal long[] CopySlotWords()
+    {
+        var words = new long[Capacity];
+        for (int i = 0; i < words.Length; i++)
+        {
+            words[i] = Volatile.Read(ref SlotWordAt(i));
+        }
+
+        return words;
+    }
+
+    private int CheckedIndex(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Capacity);
+        return index;
+    }
+
+    /// <inheritdoc cref="State"/>
     internal Message<TPayload>[] Messages => _messages;
 
-    /// <inheritdoc cref="SlotWords"/>
+    /// <inheritdoc cref="State"/>
     internal int[] Links => _freeList.Links;
 
-    /// <inheritdoc cref="SlotWords"/>
-    internal ref long HeadWord => ref _freeList.HeadWord;
+    /// <inheritdoc cref="State"/>
+    internal FreeListShard[] FreeListShards => _freeList.Shards;
 
-    /// <inheritdoc cref="SlotWords"/>
-    internal ref int AvailableWord => ref _available.Value;
-
-    /// <inheritdoc cref="SlotWords"/>
+    /// <inheritdoc cref="State"/>
     internal ref int RetiredWord => ref _retired;
 }
 

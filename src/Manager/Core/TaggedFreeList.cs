@@ -1,72 +1,175 @@
 // =================================================================================================
-// TaggedFreeList: the lock-free free-list of slot indices, a Treiber stack threaded through int links.
-// One 64-bit head packs the top (slot + 1; 0 = empty) and an ABA tag (HeadLayout); every successful
-// head CAS installs tag + 1 (mod 2^TagBits).
-//   TryPop:  h = Load(head); top(h) == 0 -> empty; n = Load(next[top]); CAS(head, (n, tag + 1), h); retry.
-//   Push(i): h = Load(head); Store(next[i], top(h)); CAS(head, (i, tag + 1), h); retry.
+// TaggedFreeList: the lock-free free-list of slot indices, sharded: N = 2^k Treiber stacks threaded
+// through one int link array. Each shard's 64-bit head packs its top (slot + 1; 0 = empty) and an ABA
+// tag (HeadLayout); every successful head CAS installs tag + 1 (mod 2^TagBits). Each shard also counts
+// its slots (the available count, summed on demand), and shard and count share one padded line.
+//   TryPop(hint):  for each shard from hint's, wrapping: PopFrom(s) -> done. All empty: load every head
+//                  again; unchanged -> empty (all were empty at once), else scan again.
+//   PopFrom(s):    h = Load(head[s]); top(h) == 0 -> empty; n = Load(next[top]); CAS(head[s], (n, tag + 1), h);
+//                  retry; then Add(count[s], -1).
+//   Push(i, hint): Add(count[s], +1); h = Load(head[s]); Store(next[i], top(h)); CAS(head[s], (i, tag + 1), h); retry.
+// The hint is the caller's processor (the seam's), so threads on different cores touch different lines
+// and a slot freed on a core is stored again from the same core.
 // Orderings: the head CAS is a full fence; Push's link store precedes the CAS that publishes i, so a
 //   popper that loads head = i and then next[i] reads that link. A popper's read of next[i] may be
 //   stale: its value is used only if the CAS succeeds, which the tag rules out unless it was current.
+//   A shard's count is decremented after its pop and incremented before its push, so it never drops
+//   below 0. The empty verdict is a double collect: a head unchanged across two loads (same tag) had no
+//   successful CAS in between, so every shard was empty at the instant between the two passes.
 // Slots are never allocated or freed, only listed: no reclamation problem, only ABA. A failed CAS
-//   backs off through the seam; the head is alone on its cache line.
-// Linearization points, the ABA bound, what would invalidate it: docs/invariants.md (I2, I3).
+//   backs off through the seam.
+// Linearization points, the ABA bound, what would invalidate it: docs/invariants.md (I2, I3, I4, I7).
 // =================================================================================================
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using ManagerVerified.Seam;
 
 namespace ManagerVerified.Core;
 
-/// <summary>The lock-free, ABA-tagged free-list of slot indices (see the file header).</summary>
+/// <summary>The lock-free, ABA-tagged, sharded free-list of slot indices (see the file header).</summary>
 /// <typeparam name="TSeam">The concurrency seam.</typeparam>
 internal struct TaggedFreeList<TSeam>
     where TSeam : struct, IConcurrencySeam
 {
-    private PaddedLong _head; // alone on its cache line: every pop and push CASes it
+    /// <summary>The most shards a list has (one per core, rounded up to a power of two).</summary>
+    internal const int MaxShards = 64;
+
+    private readonly FreeListShard[] _shards; // one padded line each: the head every pop and push CASes, and its count
     private readonly int[] _next;
     private readonly HeadLayout _layout;
+    private readonly int _shardMask;
     private TSeam _seam;
 
-    /// <summary>Builds a full list 0 -> 1 -> ... -> count - 1 with the given starting tag.</summary>
-    internal TaggedFreeList(int count, HeadLayout layout, ulong startTag, TSeam seam)
+    /// <summary>Builds full lists with the given starting tag: <paramref name="shards"/> (a power of two, at
+    /// most <paramref name="count"/>) shards, shard s holding slots [s * count / shards, (s + 1) * count / shards)
+    /// in ascending order, lowest on top.</summary>
+    internal TaggedFreeList(int count, int shards, HeadLayout layout, ulong startTag, TSeam seam)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(shards, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(shards, Math.Min(count, MaxShards));
+        if (!BitOperations.IsPow2(shards))
+        {
+            throw new ArgumentOutOfRangeException(nameof(shards), shards, "The shard count must be a power of two.");
+        }
+
         _layout = layout;
         _seam = seam;
         _next = new int[count];
-        for (int i = 0; i < count; i++)
+        _shards = new FreeListShard[shards];
+        _shardMask = shards - 1;
+        for (int s = 0; s < shards; s++)
         {
-            _next[i] = i + 2 <= count ? i + 2 : 0; // encoded: slot i+1, or 0 after the last slot
-        }
+            int first = (int)((long)s * count / shards);
+            int end = (int)((long)(s + 1) * count / shards);
+            for (int i = first; i < end; i++)
+            {
+                _next[i] = i + 1 < end ? i + 2 : 0; // encoded: slot i+1, or 0 after the shard's last slot
+            }
 
-        _head.Value = layout.Pack(1, startTag); // slot 0 on top
+            _shards[s].Head = layout.Pack(first + 1, startTag); // the shard's lowest slot on top
+            _shards[s].Available = end - first;
+        }
     }
+
+    /// <summary>Picks the shard count for <paramref name="capacity"/> slots on <paramref name="processors"/>
+    /// processors: processors rounded up to a power of two, at most the capacity (rounded down) and <see cref="MaxShards"/>.</summary>
+    internal static int ShardsFor(int capacity, int processors) =>
+        (int)Math.Min(Math.Min(BitOperations.RoundUpToPowerOf2((uint)Math.Max(processors, 1)), (uint)MaxShards), BitOperations.RoundUpToPowerOf2((uint)capacity + 1) >> 1);
 
     internal readonly HeadLayout Layout => _layout;
 
-    /// <summary>Pops a free slot. Returns false when the list was empty at the head load that saw it empty.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal bool TryPop(out int index)
+    internal readonly int ShardCount => _shards.Length;
+
+    /// <summary>The available count: the shards' counts summed, clamped to [0, capacity] (each count is read
+    /// once, one after another: exact when no operation is in flight).</summary>
+    internal readonly int Available
     {
+        get
+        {
+            int sum = 0;
+            foreach (ref FreeListShard shard in _shards.AsSpan())
+            {
+                sum += Volatile.Read(ref shard.Available); // diagnostics only: not a step of any operation
+            }
+
+            return Math.Clamp(sum, 0, _next.Length);
+        }
+    }
+
+    /// <summary>Pops a free slot, from the hint's shard first, then from the others. Returns false only when
+    /// every shard was empty at one instant (the double collect's linearization point).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool TryPop(int hint, out int index)
+    {
+        int home = hint & _shardMask;
+        return PopFrom(home, out index, out _) || TryPopElsewhere(home, out index);
+    }
+
+    /// <summary>The slow path: the home shard was empty. Steals from the other shards in turn; when all are
+    /// empty, confirms by loading every head again (the double collect).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryPopElsewhere(int home, out int index)
+    {
+        int shards = _shards.Length;
+        Span<long> seen = stackalloc long[shards];
+        while (true)
+        {
+            for (int k = 0; k < shards; k++)
+            {
+                int s = (home + k) & _shardMask;
+                if (PopFrom(s, out index, out seen[s]))
+                {
+                    return true;
+                }
+            }
+
+            bool unchanged = true;
+            for (int s = 0; s < shards && unchanged; s++)
+            {
+                unchanged = _seam.Load(ref _shards[s].Head) == seen[s];
+            }
+
+            if (unchanged)
+            {
+                // Stryker disable once Unary : a sentinel no caller reads (they check the result); -1 fails loudly if one did
+                index = -1;
+                return false; // LP (empty): between the two passes every shard was empty.
+            }
+        }
+    }
+
+    /// <summary>Pops from shard <paramref name="s"/>; false (with the head that showed it empty) when it was empty.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool PopFrom(int s, out int index, out long emptyHead)
+    {
+        ref FreeListShard shard = ref _shards[s];
         int retries = 0;
-        long head = _seam.Load(ref _head.Value);
+        long head = _seam.Load(ref shard.Head);
         while (true)
         {
             int top = _layout.EncodedTop(head);
             if (top == 0)
             {
-                // Stryker disable once Unary : a sentinel no caller reads (they check the result); -1 fails loudly if one did
                 index = -1;
-                return false; // LP (empty): this load saw no free slot.
+                emptyHead = head;
+                return false;
             }
 
             // Read the link before the CAS: after a successful CAS the tag guarantees it was current.
             int next = _seam.Load(ref _next[top - 1]);
-            long seen = _seam.CompareExchange(ref _head.Value, _layout.Advance(head, next), head);
+            long seen = _seam.CompareExchange(ref shard.Head, _layout.Advance(head, next), head);
             if (seen == head)
             {
                 // LP (success). We now own slot top - 1 and its link.
                 index = top - 1;
+                emptyHead = 0;
                 _seam.OnSlotTaken(index, next, _next);
+
+                // Count second: a slot in transit (popped, not yet counted) is still counted as available,
+                // so the shard's count never drops below 0 (docs/invariants.md, I4).
+                _seam.OnAvailableChanged(s, _seam.Add(ref shard.Available, -1));
                 return true;
             }
 
@@ -76,18 +179,24 @@ internal struct TaggedFreeList<TSeam>
         }
     }
 
-    /// <summary>Pushes a slot the caller owns (not live, not on the list) back on the list.</summary>
+    /// <summary>Pushes a slot the caller owns (not live, not on the list) back on the hint's shard.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void Push(int index)
+    internal void Push(int index, int hint)
     {
+        int s = hint & _shardMask;
+        ref FreeListShard shard = ref _shards[s];
+
+        // Count first, push second (see PopFrom). Pushing first let a Store pop and decrement in between:
+        // the Coyote harness found the count at -1.
+        _seam.OnAvailableChanged(s, _seam.Add(ref shard.Available, 1));
         _seam.OnSlotReturning(index);
         int retries = 0;
-        long head = _seam.Load(ref _head.Value);
+        long head = _seam.Load(ref shard.Head);
         while (true)
         {
             // The link must be written before the CAS publishes index (release via the CAS fence).
             _seam.Store(ref _next[index], _layout.EncodedTop(head));
-            long seen = _seam.CompareExchange(ref _head.Value, _layout.Advance(head, index + 1), head);
+            long seen = _seam.CompareExchange(ref shard.Head, _layout.Advance(head, index + 1), head);
             if (seen == head)
             {
                 return; // LP
@@ -102,6 +211,19 @@ internal struct TaggedFreeList<TSeam>
     /// <summary>The links (encoded: slot + 1, or 0), for the checked seam's location names and the quiescent snapshot.</summary>
     internal readonly int[] Links => _next;
 
-    [System.Diagnostics.CodeAnalysis.UnscopedRef]
-    internal ref long HeadWord => ref _head.Value;
+    /// <summary>The shards, for the checked seam's location names and the quiescent snapshot.</summary>
+    internal readonly FreeListShard[] Shards => _shards;
+}
+
+/// <summary>One shard of the free-list: its head and its count, alone on a cache line (64 bytes of padding
+/// before them and 52 after, so no other shard's fields share the line whatever the array's alignment).</summary>
+[StructLayout(LayoutKind.Explicit, Size = 128)]
+internal struct FreeListShard
+{
+    // Layout (128 bytes): [0..63] padding | [64..71] Head (HeadLayout) | [72..75] Available | [76..127] padding
+    [FieldOffset(64)]
+    public long Head;
+
+    [FieldOffset(72)]
+    public int Available;
 }

@@ -62,6 +62,11 @@ internal interface IAtomics
     /// <summary>A read barrier: loads before it complete before loads after it
     /// (<see cref="Volatile.ReadBarrier"/>; free on x64).</summary>
     void ReadBarrier();
+
+    /// <summary>Which free-list shard the calling thread prefers: production answers the current processor
+    /// (<see cref="Thread.GetCurrentProcessorId"/>), a model checker chooses, so every shard choice is
+    /// explored. Any value is correct; it only decides where a pop starts and where a push goes.</summary>
+    int ProcessorHint();
 }
 
 /// <summary>Waiting and backing off.</summary>
@@ -78,6 +83,11 @@ internal interface IWaiting
     /// (slow path only). Production backs off, so two threads stop colliding on the head; a model
     /// checker needs no backoff.</summary>
     void BackOff(int attempt);
+
+    /// <summary>A slot word's CAS (a reader entering or leaving) failed for the <paramref name="attempt"/>th
+    /// time (slow path only): production spins briefly so readers of one hot slot stop colliding; a model
+    /// checker needs no backoff.</summary>
+    void SlotBackOff(int attempt);
 }
 
 /// <summary>What the core reports having done; empty in production, the monitors' feed when checked.</summary>
@@ -91,8 +101,8 @@ internal interface IObservation
     /// <summary>Before <paramref name="index"/> is pushed back on the free-list (its message already cleared).</summary>
     void OnSlotReturning(int index);
 
-    /// <summary>After the available count changed to <paramref name="value"/>.</summary>
-    void OnAvailableChanged(int value);
+    /// <summary>After free-list shard <paramref name="shard"/>'s available count changed to <paramref name="value"/>.</summary>
+    void OnAvailableChanged(int shard, int value);
 
     /// <summary>After a read or header guard was taken on <paramref name="index"/>.</summary>
     void OnReadEntered(int index);

@@ -41,6 +41,9 @@ internal readonly struct ProductionSeam : IConcurrencySeam
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void ReadBarrier() => Volatile.ReadBarrier();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int ProcessorHint() => Thread.GetCurrentProcessorId();
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     public bool WaitWhileUnchanged(long[] words, int index, long observed, in WaitLimit limit)
     {
@@ -70,7 +73,7 @@ internal readonly struct ProductionSeam : IConcurrencySeam
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void OnAvailableChanged(int value)
+    public void OnAvailableChanged(int shard, int value)
     {
     }
 
@@ -108,6 +111,9 @@ internal readonly struct ProductionSeam : IConcurrencySeam
         // Exponential backoff, capped: the loser of a head CAS lets the winner's next operation through.
         Thread.SpinWait(Math.Min(4 << Math.Min(attempt, 5), 128));
     }
+
+    // No metric: a reader's retry on a hot slot is the common case under contention, not a fault.
+    public void SlotBackOff(int attempt) => Thread.SpinWait(1 << Math.Min(attempt, 5));
 
     public void OnSlotWait()
     {

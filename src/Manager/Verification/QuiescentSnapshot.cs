@@ -5,13 +5,19 @@ namespace ManagerVerified.Verification;
 
 /// <summary>What <see cref="QuiescentSnapshots.SnapshotQuiescent"/> saw.</summary>
 /// <param name="Capacity">The capacity.</param>
-/// <param name="Available">The available count.</param>
-/// <param name="FreeList">The free-list, top first (cut at Capacity entries when cyclic).</param>
-/// <param name="FreeListTooLong">True when walking the list took more than Capacity steps (a cycle or a duplicate).</param>
+/// <param name="ShardAvailable">Each free-list shard's available count.</param>
+/// <param name="ShardLists">Each shard's list, top first (cut when a walk took more than Capacity steps).</param>
+/// <param name="FreeListTooLong">True when walking the lists took more than Capacity steps in all (a cycle or a duplicate).</param>
 /// <param name="Words">Every slot word.</param>
-/// <param name="Head">The raw head word.</param>
-internal sealed record QuiescentSnapshot(int Capacity, int Available, int[] FreeList, bool FreeListTooLong, SlotWord[] Words, long Head)
+/// <param name="Heads">Each shard's raw head word.</param>
+internal sealed record QuiescentSnapshot(int Capacity, int[] ShardAvailable, int[][] ShardLists, bool FreeListTooLong, SlotWord[] Words, long[] Heads)
 {
+    /// <summary>The available count: the shards' counts summed.</summary>
+    internal int Available => ShardAvailable.Sum();
+
+    /// <summary>Every shard's list, shard 0's first.</summary>
+    internal int[] FreeList => [.. ShardLists.SelectMany(list => list)];
+
     internal int LiveCount => Words.Count(w => w.IsLive);
 
     internal int RetiredCount => Words.Count(w => w.IsRetired);
@@ -24,30 +30,41 @@ internal static class QuiescentSnapshots
     internal static QuiescentSnapshot SnapshotQuiescent<TPayload, TSeam>(this SlotManager<TPayload, TSeam> manager)
         where TSeam : struct, IConcurrencySeam
     {
-        long head = Volatile.Read(ref manager.HeadWord);
+        FreeListShard[] shards = manager.FreeListShards;
         int[] links = manager.Links;
         int capacity = manager.Capacity;
 
-        // A corrupted list can be cyclic: stop after Capacity entries and say so.
-        var freeList = new List<int>();
+        // A corrupted list can be cyclic: stop after Capacity entries in all and say so.
+        var lists = new int[shards.Length][];
+        var heads = new long[shards.Length];
+        var counts = new int[shards.Length];
+        int walked = 0;
         bool tooLong = false;
-        for (int top = manager.Layout.EncodedTop(head); top != 0; top = Volatile.Read(ref links[top - 1]))
+        for (int s = 0; s < shards.Length; s++)
         {
-            if (freeList.Count == capacity)
+            heads[s] = Volatile.Read(ref shards[s].Head);
+            counts[s] = Volatile.Read(ref shards[s].Available);
+            var list = new List<int>();
+            for (int top = manager.Layout.EncodedTop(heads[s]); top != 0 && !tooLong; top = Volatile.Read(ref links[top - 1]))
             {
-                tooLong = true;
-                break;
+                if (walked++ == capacity)
+                {
+                    tooLong = true;
+                    break;
+                }
+
+                list.Add(top - 1);
             }
 
-            freeList.Add(top - 1);
+            lists[s] = [.. list];
         }
 
         var words = new SlotWord[capacity];
         for (int i = 0; i < capacity; i++)
         {
-            words[i] = new SlotWord(Volatile.Read(ref manager.SlotWords[i]));
+            words[i] = new SlotWord(Volatile.Read(ref manager.SlotWordAt(i)));
         }
 
-        return new QuiescentSnapshot(capacity, Volatile.Read(ref manager.AvailableWord), [.. freeList], tooLong, words, head);
+        return new QuiescentSnapshot(capacity, counts, lists, tooLong, words, heads);
     }
 }

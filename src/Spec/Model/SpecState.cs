@@ -66,19 +66,32 @@ public sealed class SpecState : IEquatable<SpecState>
     /// <summary>The free slots (between whole operations, the available count).</summary>
     public int Available => _free.Length;
 
-    /// <summary>Store: the top free slot with the generation it issues next, holding <paramref name="owner"/>'s content.</summary>
-    public MemoryError Store(long owner, out MessageToken token, out SpecState next)
+    /// <summary>Store: the top free slot with the generation it issues next, holding <paramref name="owner"/>'s content.
+    /// (The top is the single-list manager's choice, for sequential predictions; the manager may return any free
+    /// slot, which <see cref="TryApply"/> accepts: see <see cref="StoreAt"/>.)</summary>
+    public MemoryError Store(long owner, out MessageToken token, out SpecState next) =>
+        StoreAt(_free.Length == 0 ? -1 : _free[^1], owner, out token, out next);
+
+    /// <summary>Store into free slot <paramref name="slot"/>: the sharded free-list hands out any free slot (whichever
+    /// shard a thread starts from), so a store is correct when the slot it returns was free. NoFreeSlots only when
+    /// none is; BadToken (a result no store returns) when <paramref name="slot"/> is not free.</summary>
+    public MemoryError StoreAt(int slot, long owner, out MessageToken token, out SpecState next)
     {
         next = this;
+        token = default;
         if (_free.Length == 0)
         {
-            token = default;
             return MemoryError.NoFreeSlots;
         }
 
-        int slot = _free[^1];
+        int position = Array.IndexOf(_free, slot);
+        if (position < 0)
+        {
+            return MemoryError.BadToken;
+        }
+
         token = new MessageToken(slot, _generation[slot], _managerId);
-        next = new SpecState(this, _free[..^1]);
+        next = new SpecState(this, [.. _free[..position], .. _free[(position + 1)..]]);
         next._flags[slot] = Live;
         next._owner[slot] = owner;
         next._version[slot] = 0;
@@ -214,7 +227,10 @@ public sealed class SpecState : IEquatable<SpecState>
         {
             case StepKind.Store:
             {
-                MemoryError error = Store(step.Owner, out MessageToken token, out SpecState next);
+                // A store that returned a token is matched against the slot it names; any other against the top.
+                MemoryError error = matchResult && step.Error == MemoryError.None
+                    ? StoreAt(step.Token.Index, step.Owner, out MessageToken token, out SpecState next)
+                    : Store(step.Owner, out token, out next);
                 return !matchResult || (step.Error == error && (error != MemoryError.None || (step.Token == token && step.Owner != 0))) ? next : null;
             }
 

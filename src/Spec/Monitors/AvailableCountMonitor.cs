@@ -20,13 +20,40 @@ public sealed class AvailableCountMonitor : ManagerMonitor
     public override SpecProperty Property => SpecProperty.AvailableCount;
 
     /// <inheritdoc />
-    public override void OnAvailableChanged(int value)
+    public override void OnAvailableChanged(int shard, int value)
     {
+        // Each shard's count on its own (the value of an atomic add: true at its instant, with real threads
+        // too); and, when the hooks run in the step of their add (systematic exploration), the shards' sum at
+        // this step: the count at one instant, which the public Available can only estimate.
         if (value < 0 || value > Capacity)
         {
-            Fail($"the available count became {value}, outside [0, {Capacity}]");
+            Fail($"free-list shard {shard}'s available count became {value}, outside [0, {Capacity}]");
+            return;
+        }
+
+        if (_shardCounts is null)
+        {
+            return;
+        }
+
+        _shardCounts[shard] = value;
+        int sum = 0;
+        foreach (int count in _shardCounts)
+        {
+            sum += count;
+        }
+
+        if (sum > Capacity)
+        {
+            Fail($"the available count (the shards' counts summed) became {sum}, above the capacity {Capacity}");
         }
     }
+
+    private int[]? _shardCounts; // the built manager's counts, when the hooks are serialized (OnCreated)
+
+    /// <inheritdoc />
+    internal override void OnCreated(QuiescentSnapshot snapshot, bool serialized) =>
+        _shardCounts = serialized ? (int[])snapshot.ShardAvailable.Clone() : null;
 
     /// <inheritdoc />
     internal override void CheckQuiescent(QuiescentSnapshot snapshot)
@@ -35,10 +62,21 @@ public sealed class AvailableCountMonitor : ManagerMonitor
         if (snapshot.Available != expectedFromSlots)
         {
             Fail($"at quiescence the available count is {snapshot.Available}, but Capacity {snapshot.Capacity} - live {snapshot.LiveCount} - retired {snapshot.RetiredCount} = {expectedFromSlots}");
+            return;
         }
-        else if (!snapshot.FreeListTooLong && snapshot.Available != snapshot.FreeList.Length)
+
+        if (snapshot.FreeListTooLong)
         {
-            Fail($"at quiescence the available count is {snapshot.Available}, but the free-list holds {snapshot.FreeList.Length} slots");
+            return; // the ABA monitor reports the corrupted list
+        }
+
+        for (int s = 0; s < snapshot.ShardLists.Length; s++)
+        {
+            if (snapshot.ShardAvailable[s] != snapshot.ShardLists[s].Length)
+            {
+                Fail($"at quiescence free-list shard {s}'s available count is {snapshot.ShardAvailable[s]}, but it holds {snapshot.ShardLists[s].Length} slots");
+                return;
+            }
         }
     }
 }

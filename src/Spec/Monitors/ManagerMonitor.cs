@@ -39,8 +39,8 @@ public abstract class ManagerMonitor
     {
     }
 
-    /// <summary>After the available count changed.</summary>
-    public virtual void OnAvailableChanged(int value)
+    /// <summary>After free-list shard <paramref name="shard"/>'s available count changed to <paramref name="value"/>.</summary>
+    public virtual void OnAvailableChanged(int shard, int value)
     {
     }
 
@@ -77,6 +77,12 @@ public abstract class ManagerMonitor
     /// <summary>An operation with <paramref name="token"/> completed with <paramref name="result"/>;
     /// <paramref name="freedBeforeStart"/> says whether a Free of that token had completed before it began.</summary>
     public virtual void OnTokenOperation(OperationKind operation, MessageToken token, bool freedBeforeStart, MemoryError result)
+    {
+    }
+
+    /// <summary>The manager as built, before any operation. <paramref name="serialized"/>: each hook runs in the
+    /// step of the access it reports (a systematic scheduler), so monitors may combine hooks into one instant.</summary>
+    internal virtual void OnCreated(QuiescentSnapshot snapshot, bool serialized)
     {
     }
 

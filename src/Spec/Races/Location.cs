@@ -3,10 +3,10 @@ namespace ManagerVerified.Spec.Races;
 /// <summary>Which kind of shared memory a <see cref="Location"/> is.</summary>
 public enum LocationKind
 {
-    /// <summary>The free-list head (atomic).</summary>
+    /// <summary>A free-list shard's head (atomic; the index is the shard).</summary>
     Head,
 
-    /// <summary>The available count (atomic).</summary>
+    /// <summary>A free-list shard's available count (atomic; the index is the shard).</summary>
     Count,
 
     /// <summary>A free-list link (atomic).</summary>
@@ -33,14 +33,14 @@ public enum LocationKind
 
 /// <summary>One shared memory location: a kind and an index (the slot, or a test program's variable number).</summary>
 /// <param name="Kind">The kind.</param>
-/// <param name="Index">The slot or variable number (0 for the head and the count).</param>
+/// <param name="Index">The slot, the free-list shard (for the head and the count), or a test program's variable number.</param>
 public readonly record struct Location(LocationKind Kind, int Index)
 {
     /// <inheritdoc />
     public override string ToString() => Kind switch
     {
-        LocationKind.Head => "head",
-        LocationKind.Count => "available",
+        LocationKind.Head => Index == 0 ? "head" : $"head[{Index}]",
+        LocationKind.Count => Index == 0 ? "available" : $"available[{Index}]",
         LocationKind.Link => $"next[{Index}]",
         LocationKind.SlotWord => $"word[{Index}]",
         LocationKind.WriteSequence => $"sequence[{Index}]",

@@ -1,0 +1,263 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using ManagerVerified.Core;
+using ManagerVerified.Seam;
+using ManagerVerified.Verification;
+
+namespace ManagerVerified.Tests.Unit;
+
+/// <summary>
+/// The sharded free-list and the slot-state layout (issue 13), with the processor hint chosen by the test:
+/// stores start at the hinted shard and steal from the others, frees go to the hinted shard, NoFreeSlots
+/// comes only when every shard is empty, and each shard's count matches its list. The layout tests check the
+/// cache-line promises the benchmarks rely on.
+/// </summary>
+public sealed class ShardingTests
+{
+    [Fact]
+    public void Store_OwnShardEmpty_StealsFromTheOthers()
+    {
+        var manager = Create(capacity: 8, shards: 4); // shard s holds slots 2s, 2s + 1
+        HintSeam.Hint = 3;
+        var indices = new List<int>();
+        for (int i = 0; i < 8; i++)
+        {
+            Assert.Equal(MemoryError.None, manager.Store(Message(i), out MessageToken token));
+            indices.Add(token.Index);
+        }
+
+        // Its own shard first (6, 7), then the next ones, wrapping: 0, 1, 2, 3, 4, 5.
+        Assert.Equal([6, 7, 0, 1, 2, 3, 4, 5], indices);
+        Assert.Equal(MemoryError.NoFreeSlots, manager.Store(Message(9), out _));
+        Assert.Equal(0, manager.Available);
+    }
+
+    [Fact]
+    public void Free_GoesToTheHintedShard_AndCountsThere()
+    {
+        var manager = Create(capacity: 4, shards: 2);
+        HintSeam.Hint = 0;
+        manager.Store(Message(1), out MessageToken a); // slot 0, from shard 0
+        HintSeam.Hint = 1;
+        Assert.Equal(MemoryError.None, manager.Free(a, WaitLimit.None)); // freed into shard 1
+
+        QuiescentSnapshot snapshot = manager.SnapshotQuiescent();
+        Assert.Equal([1], snapshot.ShardLists[0]);
+        Assert.Equal([0, 2, 3], snapshot.ShardLists[1]);
+        Assert.Equal([1, 3], snapshot.ShardAvailable);
+        Assert.Equal(4, manager.Available);
+
+        // The slot is stored again from shard 1, where it was freed.
+        manager.Store(Message(2), out MessageToken b);
+        Assert.Equal(0, b.Index);
+    }
+
+    [Fact]
+    public void Store_AfterFreesMovedEverySlotToOneShard_FindsThemAll()
+    {
+        var manager = Create(capacity: 4, shards: 4);
+        var tokens = new MessageToken[4];
+        for (int i = 0; i < 4; i++)
+        {
+            HintSeam.Hint = i;
+            manager.Store(Message(i), out tokens[i]);
+        }
+
+        HintSeam.Hint = 2;
+        foreach (MessageToken token in tokens)
+        {
+            manager.Free(token, WaitLimit.None);
+        }
+
+        Assert.Equal([0, 0, 4, 0], manager.SnapshotQuiescent().ShardAvailable);
+        HintSeam.Hint = 0; // its own shard is empty, and so are the next: it must reach shard 2
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(MemoryError.None, manager.Store(Message(i), out _));
+        }
+
+        Assert.Equal(MemoryError.NoFreeSlots, manager.Store(Message(5), out _));
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(1, 16, 1)]
+    [InlineData(3, 16, 2)]
+    [InlineData(4096, 16, 16)]
+    [InlineData(4096, 12, 16)]
+    [InlineData(4096, 1, 1)]
+    [InlineData(4096, 200, 64)]
+    [InlineData(40, 64, 32)]
+    public void ShardsFor_RoundsProcessorsUpToAPowerOfTwo_WithinCapacity(int capacity, int processors, int expected) =>
+        Assert.Equal(expected, TaggedFreeList<ProductionSeam>.ShardsFor(capacity, processors));
+
+    [Theory]
+    [InlineData(4, 3)]
+    [InlineData(4, 8)]
+    [InlineData(4, -1)]
+    [InlineData(128, 128)]
+    public void Options_BadShardCount_Throws(int capacity, int shards) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ConcurrentMemoryManager<long>(capacity, new ConcurrentMemoryManagerOptions { FreeListShards = shards }));
+
+    [Fact]
+    public void Options_OneShard_StoresLowestSlotFirst()
+    {
+        using var manager = new ConcurrentMemoryManager<long>(4, new ConcurrentMemoryManagerOptions { FreeListShards = 1 });
+        Assert.Equal(0, manager.Store(TestMessages.Of(1)).Index);
+        Assert.Equal(1, manager.Store(TestMessages.Of(2)).Index);
+    }
+
+    [Fact]
+    public void SlotState_EachSlotOnItsOwnAlignedLine()
+    {
+        var manager = VerificationManagers.Create<long, ProductionSeam>(33, default);
+        long[] state = manager.State;
+        GCHandle handle = GCHandle.Alloc(state, GCHandleType.Pinned);
+        try
+        {
+            long origin = handle.AddrOfPinnedObject();
+            long Line(ref long field) => (origin + Unsafe.ByteOffset(ref MemoryMarshal.GetArrayDataReference(state), ref field)) / 64;
+
+            var lines = new HashSet<long>();
+            for (int i = 0; i < manager.Capacity; i++)
+            {
+                ref long word = ref manager.SlotWordAt(i);
+                Assert.Equal(0, (origin + Unsafe.ByteOffset(ref MemoryMarshal.GetArrayDataReference(state), ref word)) % 64);
+                Assert.Equal(Line(ref word), Line(ref manager.EpochAt(i))); // the epoch is read with the word: same line
+                Assert.True(lines.Add(Line(ref word)), $"slot {i}'s word shares a cache line with another slot's");
+            }
+        }
+        finally
+        {
+            handle.Free();
+        }
+    }
+
+    [Fact]
+    public void FreeListShards_HeadsAtLeastACacheLineApart()
+    {
+        var manager = VerificationManagers.Create<long, ProductionSeam>(8, default, shards: 4);
+        FreeListShard[] shards = manager.FreeListShards;
+        for (int s = 1; s < shards.Length; s++)
+        {
+            long apart = (long)Unsafe.ByteOffset(ref shards[s - 1].Head, ref shards[s].Head);
+            Assert.True(apart >= 128, $"shards {s - 1} and {s}: heads {apart} bytes apart");
+        }
+
+        // 64 bytes before the first head: nothing else in the array can share its line.
+        Assert.True(Unsafe.ByteOffset(ref Unsafe.As<FreeListShard, byte>(ref shards[0]), ref Unsafe.As<long, byte>(ref shards[0].Head)) >= 64);
+    }
+
+    [Fact]
+    public void TryCopy_ReturnsTheWholeMessage()
+    {
+        using var manager = new ConcurrentMemoryManager<long>(2);
+        MessageToken token = manager.Store(TestMessages.Of(41));
+        Assert.True(manager.TryCopy(token, out Message<long> copy, out MemoryError error));
+        Assert.Equal(MemoryError.None, error);
+        Assert.Equal(41, copy.Payload);
+        Assert.Equal(TestMessages.Of(41).Header, copy.Header);
+    }
+
+    [Fact]
+    public void TryCopy_Refusals_AreTheTokensErrors()
+    {
+        using var manager = new ConcurrentMemoryManager<long>(2);
+        MessageToken token = manager.Store(TestMessages.Of(1));
+        using (WriteGuard<long> guard = manager.Write(token))
+        {
+            Assert.False(manager.TryCopy(token, out Message<long> copy, out MemoryError busy));
+            Assert.Equal(MemoryError.AlreadyBorrowed, busy);
+            Assert.Equal(default, copy.Payload);
+        } // disposed without Commit: poisoned
+
+        Assert.False(manager.TryCopy(token, out _, out MemoryError poisoned));
+        Assert.Equal(MemoryError.Poisoned, poisoned);
+        manager.Free(token);
+        Assert.False(manager.TryCopy(token, out _, out MemoryError stale));
+        Assert.Equal(MemoryError.StaleToken, stale);
+        Assert.False(manager.TryCopy(default, out _, out MemoryError bad));
+        Assert.Equal(MemoryError.BadToken, bad);
+        Assert.Throws<ArgumentNullException>(() => MessageCopyExtensions.TryCopy<long>(null!, token, out _, out _));
+    }
+
+    private static SlotManager<long, HintSeam> Create(int capacity, int shards) =>
+        VerificationManagers.Create<long, HintSeam>(capacity, default, shards: shards);
+
+    private static Message<long> Message(long value) => TestMessages.Of(value);
+
+    /// <summary>The production seam, with the processor hint set by the test (per thread).</summary>
+    private readonly struct HintSeam : IConcurrencySeam
+    {
+        [ThreadStatic]
+        internal static int Hint;
+
+        public int ProcessorHint() => Hint;
+
+        public long Load(ref long location) => default(ProductionSeam).Load(ref location);
+
+        public int Load(ref int location) => default(ProductionSeam).Load(ref location);
+
+        public void Store(ref long location, long value) => default(ProductionSeam).Store(ref location, value);
+
+        public void Store(ref int location, int value) => default(ProductionSeam).Store(ref location, value);
+
+        public long CompareExchange(ref long location, long value, long comparand) => default(ProductionSeam).CompareExchange(ref location, value, comparand);
+
+        public long Add(ref long location, long delta) => default(ProductionSeam).Add(ref location, delta);
+
+        public int Add(ref int location, int delta) => default(ProductionSeam).Add(ref location, delta);
+
+        public void WritePlain<T>(ref T location, T value) => location = value;
+
+        public T CopyOptimistic<T>(ref T source) => source;
+
+        public void ReadBarrier() => default(ProductionSeam).ReadBarrier();
+
+        public bool WaitWhileUnchanged(long[] words, int index, long observed, in WaitLimit limit) => default(ProductionSeam).WaitWhileUnchanged(words, index, observed, limit);
+
+        public void BackOff(int attempt)
+        {
+        }
+
+        public void SlotBackOff(int attempt)
+        {
+        }
+
+        public void OnSlotTaken(int index, int installedTop, int[] next)
+        {
+        }
+
+        public void OnSlotReturning(int index)
+        {
+        }
+
+        public void OnAvailableChanged(int shard, int value)
+        {
+        }
+
+        public void OnReadEntered(int index)
+        {
+        }
+
+        public void OnReadExiting(int index)
+        {
+        }
+
+        public void OnWriteEntered(int index)
+        {
+        }
+
+        public void OnWriteExiting(int index)
+        {
+        }
+
+        public void OnOptimisticCopyAccepted(int index)
+        {
+        }
+
+        public void OnSlotWait()
+        {
+        }
+    }
+}
