@@ -17,7 +17,7 @@ public sealed class ShardingTests
     [Fact]
     public void Store_OwnShardEmpty_StealsFromTheOthers()
     {
-        var manager = Create(capacity: 8, shards: 4); // shard s holds slots 2s, 2s + 1
+        var manager = Create(capacity: 8, shards: 4); // shard s holds its home slots 2s and 2s + 1
         HintSeam.Hint = 3;
         var indices = new List<int>();
         for (int i = 0; i < 8; i++)
@@ -33,50 +33,69 @@ public sealed class ShardingTests
     }
 
     [Fact]
-    public void Free_GoesToTheHintedShard_AndCountsThere()
+    public void Free_ReturnsTheSlotToItsHomeShard_AndCountsItThere()
     {
-        var manager = Create(capacity: 4, shards: 2);
-        HintSeam.Hint = 0;
-        manager.Store(Message(1), out MessageToken a); // slot 0, from shard 0
+        var manager = Create(capacity: 4, shards: 2); // shard 0: slots 0, 1; shard 1: slots 2, 3
         HintSeam.Hint = 1;
-        Assert.Equal(MemoryError.None, manager.Free(a, WaitLimit.None)); // freed into shard 1
+        manager.Store(Message(1), out MessageToken a);
+        manager.Store(Message(2), out MessageToken b);
+        manager.Store(Message(3), out MessageToken c); // shard 1 is empty: stolen from shard 0
+        Assert.Equal([2, 3, 0], new[] { a.Index, b.Index, c.Index });
+        Assert.Equal([1, 0], manager.SnapshotQuiescent().ShardAvailable);
+
+        HintSeam.Hint = 0; // the freeing thread's processor does not matter: each slot goes home
+        Assert.Equal(MemoryError.None, manager.Free(c, WaitLimit.None));
+        Assert.Equal(MemoryError.None, manager.Free(b, WaitLimit.None));
 
         QuiescentSnapshot snapshot = manager.SnapshotQuiescent();
-        Assert.Equal([1], snapshot.ShardLists[0]);
-        Assert.Equal([0, 2, 3], snapshot.ShardLists[1]);
-        Assert.Equal([1, 3], snapshot.ShardAvailable);
-        Assert.Equal(4, manager.Available);
-
-        // The slot is stored again from shard 1, where it was freed.
-        manager.Store(Message(2), out MessageToken b);
-        Assert.Equal(0, b.Index);
+        Assert.Equal([0, 1], snapshot.ShardLists[0]);
+        Assert.Equal([3], snapshot.ShardLists[1]);
+        Assert.Equal([2, 1], snapshot.ShardAvailable);
+        Assert.Equal(3, manager.Available);
     }
 
     [Fact]
-    public void Store_AfterFreesMovedEverySlotToOneShard_FindsThemAll()
+    public void Store_EveryOtherShardEmpty_FindsTheLastSlot()
     {
         var manager = Create(capacity: 4, shards: 4);
         var tokens = new MessageToken[4];
         for (int i = 0; i < 4; i++)
         {
-            HintSeam.Hint = i;
+            HintSeam.Hint = 0;
             manager.Store(Message(i), out tokens[i]);
         }
 
-        HintSeam.Hint = 2;
-        foreach (MessageToken token in tokens)
+        manager.Free(tokens[2], WaitLimit.None); // one free slot, in one shard
+        Assert.Equal([0, 0, 1, 0], manager.SnapshotQuiescent().ShardAvailable);
+        for (int hint = 0; hint < 4; hint++)
         {
+            HintSeam.Hint = hint; // from any shard, the scan reaches it
+            Assert.Equal(MemoryError.None, manager.Store(Message(hint), out MessageToken token));
+            Assert.Equal(tokens[2].Index, token.Index);
+            Assert.Equal(MemoryError.NoFreeSlots, manager.Store(Message(9), out _));
             manager.Free(token, WaitLimit.None);
         }
+    }
 
-        Assert.Equal([0, 0, 4, 0], manager.SnapshotQuiescent().ShardAvailable);
-        HintSeam.Hint = 0; // its own shard is empty, and so are the next: it must reach shard 2
-        for (int i = 0; i < 4; i++)
+    [Theory]
+    [InlineData(5, 4, new[] { 2, 2, 1, 0 })] // blocks of 2: the last shard has no home slot
+    [InlineData(3, 2, new[] { 2, 1 })]
+    [InlineData(8, 8, new[] { 1, 1, 1, 1, 1, 1, 1, 1 })]
+    [InlineData(4096, 16, new[] { 256, 256, 256, 256, 256, 256, 256, 256, 256, 256, 256, 256, 256, 256, 256, 256 })]
+    public void Shards_HoldBlocksOfNeighbouringSlots(int capacity, int shards, int[] expected)
+    {
+        var manager = Create(capacity, shards);
+        QuiescentSnapshot snapshot = manager.SnapshotQuiescent();
+        Assert.Equal(expected, snapshot.ShardAvailable);
+        Assert.Equal(expected, snapshot.ShardLists.Select(list => list.Length));
+        Assert.Equal(Enumerable.Range(0, capacity), snapshot.FreeList); // each block in order, lowest on top
+        HintSeam.Hint = shards - 1; // even from an empty shard, every slot can be stored
+        for (int i = 0; i < capacity; i++)
         {
             Assert.Equal(MemoryError.None, manager.Store(Message(i), out _));
         }
 
-        Assert.Equal(MemoryError.NoFreeSlots, manager.Store(Message(5), out _));
+        Assert.Equal(MemoryError.NoFreeSlots, manager.Store(Message(0), out _));
     }
 
     [Theory]
@@ -192,7 +211,7 @@ public sealed class ShardingTests
         [ThreadStatic]
         internal static int Hint;
 
-        public int ProcessorHint() => Hint;
+        public int ShardHint() => Hint;
 
         public long Load(ref long location) => default(ProductionSeam).Load(ref location);
 

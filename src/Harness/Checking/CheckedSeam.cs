@@ -101,7 +101,7 @@ internal readonly struct CheckedSeam : IConcurrencySeam
 
     public void ReadBarrier() => _context.ReadBarrier();
 
-    public int ProcessorHint() => _context.Scheduler.Choose(_context.Shards);
+    public int ShardHint() => _context.Scheduler.Choose(_context.Shards);
 
     public bool WaitWhileUnchanged(long[] words, int index, long observed, in WaitLimit limit)
     {

@@ -164,8 +164,10 @@ internal sealed partial class SlotManager<TPayload, TSeam>
                 return Refuse(token, index, MemoryError.StaleToken, allowPoisoned: false);
             }
 
-            word = seen; // another reader (usually) changed the count: back off, so hot-slot readers stop colliding
+            // Another reader (usually) changed the count: back off, so hot-slot readers stop colliding, then
+            // load again (what the CAS saw is old by then: a CAS on it would fail again).
             _seam.SlotBackOff(++retries);
+            word = _seam.Load(ref slot);
         }
     }
 
@@ -280,8 +282,8 @@ internal sealed partial class SlotManager<TPayload, TSeam>
                 return true;
             }
 
-            word = seen;
             _seam.SlotBackOff(++retries);
+            word = _seam.Load(ref slot); // after the back-off, what the CAS saw is old
         }
     }
 

@@ -128,7 +128,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal MemoryError Store(in Message<TPayload> message, out MessageToken token)
     {
-        if (!_freeList.TryPop(_seam.ProcessorHint(), out int index))
+        if (!_freeList.TryPop(out int index))
         {
             token = default;
             return MemoryError.NoFreeSlots;
@@ -229,8 +229,8 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
             _seam.Store(ref WordOf(index), SlotWord.Pack(low + 1, live: false, retired: false, writer: false, readers: 0).Value);
         }
 
-        // Back on the list (the shard of this thread's processor), counted before it is pushed (I4).
-        _freeList.Push(index, _seam.ProcessorHint());
+        // Back on the list (its home shard), counted before it is pushed (I4).
+        _freeList.Push(index);
         return MemoryError.None;
     }
 

@@ -1,15 +1,17 @@
 // =================================================================================================
 // TaggedFreeList: the lock-free free-list of slot indices, sharded: N = 2^k Treiber stacks threaded
-// through one int link array. Each shard's 64-bit head packs its top (slot + 1; 0 = empty) and an ABA
+// through one int link array; slot i belongs to shard i >> B (its home: blocks of 2^B neighbouring slots,
+// so threads on different shards never write neighbouring messages) and only ever returns there. Each shard's 64-bit head packs its top (slot + 1; 0 = empty) and an ABA
 // tag (HeadLayout); every successful head CAS installs tag + 1 (mod 2^TagBits). Each shard also counts
 // its slots (the available count, summed on demand), and shard and count share one padded line.
 //   TryPop(hint):  for each shard from hint's, wrapping: PopFrom(s) -> done. All empty: load every head
 //                  again; unchanged -> empty (all were empty at once), else scan again.
 //   PopFrom(s):    h = Load(head[s]); top(h) == 0 -> empty; n = Load(next[top]); CAS(head[s], (n, tag + 1), h);
 //                  retry; then Add(count[s], -1).
-//   Push(i, hint): Add(count[s], +1); h = Load(head[s]); Store(next[i], top(h)); CAS(head[s], (i, tag + 1), h); retry.
-// The hint is the caller's processor (the seam's), so threads on different cores touch different lines
-// and a slot freed on a core is stored again from the same core.
+//   Push(i):       s = i >> B; Add(count[s], +1); h = Load(head[s]); Store(next[i], top(h)); CAS(head[s], (i, tag + 1), h); retry.
+// The hint is the storing thread's processor (the seam's), so threads on different cores pop from
+// different lines; a slot goes back to its home shard, so a thread that stores and frees its own messages
+// stays on its own shard, and a consumer's frees return the slots to the producer's shard.
 // Orderings: the head CAS is a full fence; Push's link store precedes the CAS that publishes i, so a
 //   popper that loads head = i and then next[i] reads that link. A popper's read of next[i] may be
 //   stale: its value is used only if the CAS succeeds, which the tag rules out unless it was current.
@@ -17,7 +19,8 @@
 //   below 0. The empty verdict is a double collect: a head unchanged across two loads (same tag) had no
 //   successful CAS in between, so every shard was empty at the instant between the two passes.
 // Slots are never allocated or freed, only listed: no reclamation problem, only ABA. A failed CAS
-//   backs off through the seam.
+//   backs off through the seam. (Loading the head again after the back-off measured 7x slower on one
+//   contended head: a load and then the CAS are two coherence transactions where the CAS alone is one.)
 // Linearization points, the ABA bound, what would invalidate it: docs/invariants.md (I2, I3, I4, I7).
 // =================================================================================================
 using System.Numerics;
@@ -39,11 +42,13 @@ internal struct TaggedFreeList<TSeam>
     private readonly int[] _next;
     private readonly HeadLayout _layout;
     private readonly int _shardMask;
+    private readonly int _blockShift; // a slot's home shard is index >> _blockShift
     private TSeam _seam;
 
     /// <summary>Builds full lists with the given starting tag: <paramref name="shards"/> (a power of two, at
-    /// most <paramref name="count"/>) shards, shard s holding slots [s * count / shards, (s + 1) * count / shards)
-    /// in ascending order, lowest on top.</summary>
+    /// most <paramref name="count"/>) shards, shard s holding its home slots [s * 2^B, (s + 1) * 2^B) (B: the
+    /// bits of count / shards, rounded up; the last shards may hold fewer, or none) in ascending order, lowest
+    /// on top.</summary>
     internal TaggedFreeList(int count, int shards, HeadLayout layout, ulong startTag, TSeam seam)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
@@ -59,17 +64,19 @@ internal struct TaggedFreeList<TSeam>
         _next = new int[count];
         _shards = new FreeListShard[shards];
         _shardMask = shards - 1;
+        int perShard = (count + shards - 1) / shards;
+        _blockShift = perShard <= 1 ? 0 : 32 - BitOperations.LeadingZeroCount((uint)(perShard - 1));
+        for (int i = 0; i < count; i++)
+        {
+            bool last = i + 1 == count || ((i + 1) >> _blockShift) != (i >> _blockShift);
+            _next[i] = last ? 0 : i + 2; // encoded: the next slot of the block, or 0 after the shard's last
+            _shards[i >> _blockShift].Available++;
+        }
+
         for (int s = 0; s < shards; s++)
         {
-            int first = (int)((long)s * count / shards);
-            int end = (int)((long)(s + 1) * count / shards);
-            for (int i = first; i < end; i++)
-            {
-                _next[i] = i + 1 < end ? i + 2 : 0; // encoded: slot i+1, or 0 after the shard's last slot
-            }
-
-            _shards[s].Head = layout.Pack(first + 1, startTag); // the shard's lowest slot on top
-            _shards[s].Available = end - first;
+            int first = s << _blockShift;
+            _shards[s].Head = layout.Pack(first < count ? first + 1 : 0, startTag); // the shard's lowest slot on top
         }
     }
 
@@ -98,12 +105,13 @@ internal struct TaggedFreeList<TSeam>
         }
     }
 
-    /// <summary>Pops a free slot, from the hint's shard first, then from the others. Returns false only when
-    /// every shard was empty at one instant (the double collect's linearization point).</summary>
+    /// <summary>Pops a free slot, from the shard of the seam's processor hint first (asked only when there is
+    /// more than one shard), then from the others. Returns false only when every shard was empty at one
+    /// instant (the double collect's linearization point).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal bool TryPop(int hint, out int index)
+    internal bool TryPop(out int index)
     {
-        int home = hint & _shardMask;
+        int home = _shardMask == 0 ? 0 : _seam.ShardHint() & _shardMask;
         return PopFrom(home, out index, out _) || TryPopElsewhere(home, out index);
     }
 
@@ -179,11 +187,11 @@ internal struct TaggedFreeList<TSeam>
         }
     }
 
-    /// <summary>Pushes a slot the caller owns (not live, not on the list) back on the hint's shard.</summary>
+    /// <summary>Pushes a slot the caller owns (not live, not on the list) back on its home shard.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void Push(int index, int hint)
+    internal void Push(int index)
     {
-        int s = hint & _shardMask;
+        int s = index >> _blockShift;
         ref FreeListShard shard = ref _shards[s];
 
         // Count first, push second (see PopFrom). Pushing first let a Store pop and decrement in between:

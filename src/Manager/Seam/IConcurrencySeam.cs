@@ -63,10 +63,11 @@ internal interface IAtomics
     /// (<see cref="Volatile.ReadBarrier"/>; free on x64).</summary>
     void ReadBarrier();
 
-    /// <summary>Which free-list shard the calling thread prefers: production answers the current processor
-    /// (<see cref="Thread.GetCurrentProcessorId"/>), a model checker chooses, so every shard choice is
-    /// explored. Any value is correct; it only decides where a pop starts and where a push goes.</summary>
-    int ProcessorHint();
+    /// <summary>Which free-list shard the calling thread's stores start from (any value: the free-list masks it).
+    /// Production answers the processor the thread runs on (<see cref="Thread.GetCurrentProcessorId"/>), so
+    /// threads on different cores pop from different shards; a model checker chooses, so every shard choice is
+    /// explored. Any value is correct: it only decides where a pop starts.</summary>
+    int ShardHint();
 }
 
 /// <summary>Waiting and backing off.</summary>

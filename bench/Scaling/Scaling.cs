@@ -24,7 +24,7 @@ internal static class Scaling
     internal static int Run(string[] args, TextWriter output)
     {
         var options = ScalingOptions.Parse(args);
-        Workload[] workloads = Workload.All().Where(w => options.Filter is null || w.Name.Contains(options.Filter, StringComparison.OrdinalIgnoreCase)).ToArray();
+        Workload[] workloads = Workload.All().Where(w => options.Filter is null || options.Filter.Split(',').Any(f => w.Name.Contains(f, StringComparison.OrdinalIgnoreCase))).ToArray();
         var results = new Dictionary<(string, int), double>();
 
         output.WriteLine($"# Scaling suite: {Environment.ProcessorCount} logical cores, {RuntimeInformationText()}");
@@ -141,21 +141,36 @@ internal static class Scaling
         int max = threadCounts[^1];
         int first = threadCounts[0];
         bool Has(string name) => r.ContainsKey((name, max)) && r.ContainsKey((name, first));
+        // Issue 13 states its targets at 16 threads: below that, scaling targets shrink with the thread count
+        // (8x at 16 is half of ideal, 12x three quarters) and ratios against the peers are not judged.
+        double scale = Math.Min(max, 16) / 16.0;
         void Ratio(string goal, double value, double target)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"| {goal} | {value:0.00}x | >= {target:0.0#}x | {(value >= target ? "met" : "not met")} |");
+        }
+
+        void PeerRatio(string goal, double value, double target)
+        {
+            if (max >= 16)
+            {
+                Ratio(goal, value, target);
+            }
+            else
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {goal} | {value:0.00}x | >= {target:0.0#}x at 16 threads | not judged below 16 |");
+            }
         }
 
         text.AppendLine(CultureInfo.InvariantCulture, $"| goal (at {max} threads unless said) | measured | target | |");
         text.AppendLine("|---|---|---|---|");
         if (Has(Workload.OursStoreFree))
         {
-            Ratio($"Store+Free: {max} thr / 1 thr", r[(Workload.OursStoreFree, max)] / r[(Workload.OursStoreFree, first)], 8);
+            Ratio($"Store+Free: {max} thr / 1 thr", r[(Workload.OursStoreFree, max)] / r[(Workload.OursStoreFree, first)], 8 * scale);
             foreach (string peer in new[] { Workload.PoolPeer, Workload.StackPeer, Workload.LockPeer })
             {
                 if (Has(peer))
                 {
-                    Ratio($"Store+Free / {peer}", r[(Workload.OursStoreFree, max)] / r[(peer, max)], 4);
+                    PeerRatio($"Store+Free / {peer}", r[(Workload.OursStoreFree, max)] / r[(peer, max)], 4);
                 }
             }
 
@@ -169,7 +184,7 @@ internal static class Scaling
         {
             if (Has(name))
             {
-                Ratio($"{name}: {max} thr / 1 thr", r[(name, max)] / r[(name, first)], 12);
+                Ratio($"{name}: {max} thr / 1 thr", r[(name, max)] / r[(name, first)], 12 * scale);
             }
         }
 
@@ -200,7 +215,7 @@ internal sealed class StopFlag
 /// <summary>Command line of <c>--scaling</c>.</summary>
 internal sealed record ScalingOptions(int[] Threads, int Runs, TimeSpan Duration, string? Filter, string? MarkdownPath)
 {
-    // --scaling [--threads 1,2,4] [--runs 3] [--ms 250] [--only <substring>] [--md <file>]
+    // [--threads 1,2,4] [--runs 3] [--ms 250] [--only <substring>[,<substring>...]] [--md <file>]
     internal static ScalingOptions Parse(string[] args)
     {
         string? Value(string name)
@@ -235,6 +250,7 @@ internal sealed record ScalingOptions(int[] Threads, int Runs, TimeSpan Duration
 internal sealed record Workload(string Name, Func<int, object> Setup, Action<object, int, StopFlag, long[]> Body, Action<object> Teardown)
 {
     internal const string OursStoreFree = "ours TryStore+TryFree";
+    internal const string OursStoreFreeOneShard = "ours TryStore+TryFree, one free-list shard";
     internal const string PoolPeer = "DefaultObjectPool Get+Return";
     internal const string StackPeer = "ConcurrentStack TryPop+Push";
     internal const string LockPeer = "lock + Stack Pop+Push";
@@ -250,6 +266,9 @@ internal sealed record Workload(string Name, Func<int, object> Setup, Action<obj
     internal static IEnumerable<Workload> All()
     {
         yield return new Workload(OursStoreFree, _ => new ConcurrentMemoryManager<long>(Capacity), StoreFree, Dispose);
+#if !BASELINE
+        yield return new Workload(OursStoreFreeOneShard, _ => new ConcurrentMemoryManager<long>(Capacity, new ConcurrentMemoryManagerOptions { FreeListShards = 1 }), StoreFree, Dispose);
+#endif
         yield return new Workload(PoolPeer, _ => new DefaultObjectPool<object>(new DefaultPooledObjectPolicy<object>(), Capacity), PoolGetReturn, _ => { });
         yield return new Workload(StackPeer, _ => new ConcurrentStack<int>(Enumerable.Range(0, Capacity)), StackPopPush, _ => { });
         yield return new Workload(LockPeer, _ => new Stack<int>(Enumerable.Range(0, Capacity)), LockPopPush, _ => { });
