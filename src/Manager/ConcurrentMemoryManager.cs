@@ -48,8 +48,9 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
 
     /// <summary>Creates a manager with <paramref name="capacity"/> slots and the given options.</summary>
     /// <param name="capacity">The number of slots, 1 to <see cref="MaxCapacity"/>.</param>
-    /// <param name="options">Name (for metrics), memory class, diagnostic mode.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1 or above <see cref="MaxCapacity"/>.</exception>
+    /// <param name="options">Name (for metrics), memory class, diagnostic mode, free-list shards.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1 or above <see cref="MaxCapacity"/>;
+    /// or <see cref="ConcurrentMemoryManagerOptions.FreeListShards"/> is negative or above the capacity or 64.</exception>
     public ConcurrentMemoryManager(int capacity, ConcurrentMemoryManagerOptions options)
         : this(CreateCore(capacity, options), options)
     {
@@ -79,10 +80,17 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, MaxCapacity);
-        ArgumentOutOfRangeException.ThrowIfNegative(options.FreeListShards, nameof(options.FreeListShards));
         int shards = options.FreeListShards == 0
             ? TaggedFreeList<ProductionSeam>.ShardsFor(capacity, Environment.ProcessorCount)
             : options.FreeListShards;
+        if (shards < 1 || shards > Math.Min(capacity, TaggedFreeList<ProductionSeam>.MaxShards))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options),
+                options.FreeListShards,
+                $"FreeListShards must be 0 (one per processor) or 1 to {Math.Min(capacity, TaggedFreeList<ProductionSeam>.MaxShards)} (at most the capacity and 64).");
+        }
+
         return new SlotManager<TPayload, ProductionSeam>(
             capacity, options.MemoryClass, default, HeadLayout.ForCapacity(capacity), startTag: 0, startGeneration: SlotWord.FirstGeneration, shards: shards);
     }
@@ -108,9 +116,9 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     /// of slots on the free-list and <see cref="Capacity"/> minus the live messages. The free-list is
     /// sharded (one shard per core) and each shard counts its own slots; this property sums the shards'
     /// counts one after another, so while operations run it is an estimate: a slot in transit (popped but
-    /// not yet counted, or counted but not yet pushed) counts as available, and a slot that moves between
-    /// shards while the sum is taken may be counted twice or not at all. A positive value does not promise
-    /// that the next store succeeds, nor a zero that it fails.
+    /// not yet counted, or counted but not yet pushed) counts as available, and a slot stored from one shard
+    /// and another freed into a second while the sum is taken may be counted twice or not at all. A positive
+    /// value does not promise that the next store succeeds, nor a zero that it fails.
     /// </remarks>
     public int Available => _core.Available;
 

@@ -33,11 +33,12 @@ public sealed class ConcurrentMemoryManagerOptions
     public TimeProvider? TimeProvider { get; init; }
 
     /// <summary>
-    /// How many shards the free-list has: a power of two, at most the capacity and 64. 0 (the default)
-    /// picks one per processor (rounded up to a power of two). Each thread stores from and frees into the
-    /// shard of the processor it runs on and takes from the others only when its own is empty, so stores
-    /// and frees on different cores touch different cache lines. 1 gives a single list (the lowest free
-    /// slot first when one thread works alone): for tests that want a predictable order.
+    /// How many shards the free-list has: 1 to the capacity, at most 64. 0 (the default) picks one per
+    /// processor. Each slot belongs to one shard (a block of neighbouring slots) and a Free always returns it
+    /// there; a store starts at the shard of the processor it runs on and takes from the others only when that
+    /// one is empty, so stores and frees on different cores touch different cache lines. 1 gives a single list,
+    /// a stack (the slot freed last is stored first; the lowest slot first while nothing was freed), for tests
+    /// that want a predictable order.
     /// </summary>
     public int FreeListShards { get; init; }
 }

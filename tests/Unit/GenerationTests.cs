@@ -19,7 +19,7 @@ public sealed class GenerationTests
         ConcurrentMemoryManager<long> wrapped = VerificationManagers.Public(tagBits is int bits
             ? VerificationManagers.CreateNarrowTag<long, ProductionSeam>(capacity, default, bits, start)
             : VerificationManagers.Create<long, ProductionSeam>(capacity, default, start));
-        var reference = new ConcurrentMemoryManager<long>(capacity);
+        var reference = new ConcurrentMemoryManager<long>(capacity, new ConcurrentMemoryManagerOptions { FreeListShards = 1 }); // one list, as the wrapped one
 
         var wrappedTokens = new List<MessageToken>();
         var referenceTokens = new List<MessageToken>();

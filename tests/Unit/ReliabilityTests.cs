@@ -15,8 +15,9 @@ public sealed class ReliabilityTests
     [Fact]
     public void ForeignToken_EveryOperation_RefusedAndNothingChanges()
     {
-        var a = new ConcurrentMemoryManager<long>(2);
-        var b = new ConcurrentMemoryManager<long>(2);
+        var oneList = new ConcurrentMemoryManagerOptions { FreeListShards = 1 }; // the same first slot in both, on any core
+        var a = new ConcurrentMemoryManager<long>(2, oneList);
+        var b = new ConcurrentMemoryManager<long>(2, oneList);
         MessageToken fromA = a.Store(TestMessages.Of(1));
         MessageToken fromB = b.Store(TestMessages.Of(2)); // the same slot and generation in b
         Assert.Equal((fromA.Index, fromA.Generation), (fromB.Index, fromB.Generation));

@@ -23,8 +23,8 @@ internal sealed class LocationMap(SlotManager<CheckedPayload, CheckedSeam> manag
 
         // The slot state: one line per slot (SlotManager's layout comment).
         int element = IndexIn(manager.State, ref location) - manager.StateOrigin;
-        int slot = element / SlotManager<CheckedPayload, CheckedSeam>.StateStride;
-        return (element % SlotManager<CheckedPayload, CheckedSeam>.StateStride) switch
+        int slot = element / SlotManager<CheckedPayload, CheckedSeam>.StateLine;
+        return (element % SlotManager<CheckedPayload, CheckedSeam>.StateLine) switch
         {
             SlotManager<CheckedPayload, CheckedSeam>.WordField => new Location(LocationKind.SlotWord, slot),
             SlotManager<CheckedPayload, CheckedSeam>.EpochField => new Location(LocationKind.Epoch, slot),

@@ -43,7 +43,7 @@ public static class ScenarioCatalog
     /// <summary>A stale token used while a Free crosses an epoch.</summary>
     public static Scenario EpochWrap { get; } = new EpochWrapScenario();
 
-    /// <summary>Stores stealing across free-list shards while frees move slots between them.</summary>
+    /// <summary>Stores stealing across free-list shards while frees return slots to their home shards.</summary>
     public static Scenario ShardedFreeList { get; } = new ShardedFreeListScenario();
 
     /// <summary>The scenarios, in the order reports list them.</summary>

@@ -14,8 +14,7 @@ namespace ManagerVerified.Harness.Scenarios;
 /// <param name="Bug">The planted bug, or <see cref="PlantedBug.None"/>.</param>
 /// <param name="Seed">Seeds the scenario's own choices (which operation, which token); interleavings belong to the scheduler.</param>
 /// <param name="StartGeneration">The generation every slot issues first (0: the production first generation, 1).</param>
-/// <param name="Shards">Free-list shards (a power of two, at most the capacity); each store and free picks its shard by a
-/// choice the scheduler controls.</param>
+/// <param name="Shards">Free-list shards (1 to the capacity); each store starts at a shard the scheduler chooses.</param>
 public sealed record ScenarioParameters(
     int Capacity,
     int Tasks,
@@ -53,9 +52,9 @@ public sealed record ScenarioParameters(
             throw new ArgumentException($"tag bits must be 0-{VerificationManagers.MaxNarrowTagBits} (or the production width), not {TagBits}");
         }
 
-        if (Shards < 1 || Shards > Capacity || (Shards & (Shards - 1)) != 0)
+        if (Shards < 1 || Shards > Capacity)
         {
-            throw new ArgumentException($"shards must be a power of two from 1 to the capacity, not {Shards}");
+            throw new ArgumentException($"shards must be 1 to the capacity, not {Shards}");
         }
 
         if (TagBits is int bits && StartTag > (1UL << bits) - 1)

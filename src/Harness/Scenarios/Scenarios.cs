@@ -591,18 +591,19 @@ public sealed class EpochWrapScenario : Scenario
     }
 }
 
-/// <summary>The sharded free-list: three slots on two shards, one held for the whole run, while the other
-/// tasks store and free with a shard chosen by the scheduler at every operation. A store whose own shard is
-/// empty must steal from the other; a slot freed into the shard a store already scanned must not make the
-/// store report NoFreeSlots while a slot was free at every instant of its scan (the double collect); each
-/// shard's count must stay within range and match its list at the end.</summary>
+/// <summary>The sharded free-list: three slots on two shards (slots 0 and 1 at home on shard 0, slot 2 on
+/// shard 1), one slot held for the whole run, while the other tasks store (each store starting at a shard the
+/// scheduler chooses) and free (each slot back to its home shard). A store whose own shard is empty must
+/// steal from the other; a store must not report NoFreeSlots while some slot was free at every instant of
+/// its scan (a slot freed into the shard it already scanned while another is taken from the shard it scans
+/// next: the double collect); each shard's count must stay within range and match its list at the end.</summary>
 public sealed class ShardedFreeListScenario : Scenario
 {
     /// <inheritdoc />
     public override string Name => "sharded-free-list";
 
     /// <inheritdoc />
-    public override string Description => "stores steal across free-list shards while frees move slots between them";
+    public override string Description => "stores steal across free-list shards while frees return slots to their home shards";
 
     /// <inheritdoc />
     public override ScenarioParameters Defaults => new(Capacity: 3, Tasks: 3, Operations: 2, Shards: 2);

@@ -242,6 +242,10 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     /// <summary>The element of <see cref="State"/> where slot 0's line starts.</summary>
     internal int StateOrigin => _origin;
 
+    /// <summary>Elements from one slot's line to the next (<see cref="StateStride"/>, read at run time so a
+    /// harness compiled against one build names the locations of another).</summary>
+    internal static int StateLine => StateStride;
+
     /// <summary>Slot <paramref name="index"/>'s word, bounds-checked (tests and snapshots).</summary>
     internal ref long SlotWordAt(int index) => ref _state[WordElement(CheckedIndex(index))];
 

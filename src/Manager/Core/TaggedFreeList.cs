@@ -1,14 +1,15 @@
 // =================================================================================================
-// TaggedFreeList: the lock-free free-list of slot indices, sharded: N = 2^k Treiber stacks threaded
-// through one int link array; slot i belongs to shard i >> B (its home: blocks of 2^B neighbouring slots,
-// so threads on different shards never write neighbouring messages) and only ever returns there. Each shard's 64-bit head packs its top (slot + 1; 0 = empty) and an ABA
-// tag (HeadLayout); every successful head CAS installs tag + 1 (mod 2^TagBits). Each shard also counts
-// its slots (the available count, summed on demand), and shard and count share one padded line.
-//   TryPop(hint):  for each shard from hint's, wrapping: PopFrom(s) -> done. All empty: load every head
+// TaggedFreeList: the lock-free free-list of slot indices, sharded: N Treiber stacks (one per core, at
+// most 64) threaded through one int link array; slot i belongs to shard i * N / capacity (its home: a
+// block of neighbouring slots, so threads on different shards never write neighbouring messages) and
+// only ever returns there. Each shard's 64-bit head packs its top (slot + 1; 0 = empty) and an ABA tag
+// (HeadLayout); every successful head CAS installs tag + 1 (mod 2^TagBits). Each shard also counts its
+// slots (the available count, summed on demand), and shard and count share one padded line.
+//   TryPop(hint):  for each shard from the hint's (hint mod N), wrapping: PopFrom(s) -> done. All empty: load every head
 //                  again; unchanged -> empty (all were empty at once), else scan again.
 //   PopFrom(s):    h = Load(head[s]); top(h) == 0 -> empty; n = Load(next[top]); CAS(head[s], (n, tag + 1), h);
 //                  retry; then Add(count[s], -1).
-//   Push(i):       s = i >> B; Add(count[s], +1); h = Load(head[s]); Store(next[i], top(h)); CAS(head[s], (i, tag + 1), h); retry.
+//   Push(i):       s = home(i); Add(count[s], +1); h = Load(head[s]); Store(next[i], top(h)); CAS(head[s], (i, tag + 1), h); retry.
 // The hint is the storing thread's processor (the seam's), so threads on different cores pop from
 // different lines; a slot goes back to its home shard, so a thread that stores and frees its own messages
 // stays on its own shard, and a consumer's frees return the slots to the producer's shard.
@@ -23,7 +24,6 @@
 //   contended head: a load and then the CAS are two coherence transactions where the CAS alone is one.)
 // Linearization points, the ABA bound, what would invalidate it: docs/invariants.md (I2, I3, I4, I7).
 // =================================================================================================
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using ManagerVerified.Seam;
@@ -35,55 +35,48 @@ namespace ManagerVerified.Core;
 internal struct TaggedFreeList<TSeam>
     where TSeam : struct, IConcurrencySeam
 {
-    /// <summary>The most shards a list has (one per core, rounded up to a power of two).</summary>
+    /// <summary>The most shards a list has.</summary>
     internal const int MaxShards = 64;
 
     private readonly FreeListShard[] _shards; // one padded line each: the head every pop and push CASes, and its count
     private readonly int[] _next;
     private readonly HeadLayout _layout;
-    private readonly int _shardMask;
-    private readonly int _blockShift; // a slot's home shard is index >> _blockShift
+    private readonly ulong _homeScale; // a slot's home shard is (index * _homeScale) >> 32 = floor(index * N / capacity), within one
     private TSeam _seam;
 
-    /// <summary>Builds full lists with the given starting tag: <paramref name="shards"/> (a power of two, at
-    /// most <paramref name="count"/>) shards, shard s holding its home slots [s * 2^B, (s + 1) * 2^B) (B: the
-    /// bits of count / shards, rounded up; the last shards may hold fewer, or none) in ascending order, lowest
-    /// on top.</summary>
+    /// <summary>Builds full lists with the given starting tag: <paramref name="shards"/> (1 to <paramref name="count"/>
+    /// and <see cref="MaxShards"/>) shards, each holding its home slots (a block of neighbouring slots, the
+    /// blocks' sizes within one of each other) in ascending order, lowest on top.</summary>
     internal TaggedFreeList(int count, int shards, HeadLayout layout, ulong startTag, TSeam seam)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(shards, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(shards, Math.Min(count, MaxShards));
-        if (!BitOperations.IsPow2(shards))
-        {
-            throw new ArgumentOutOfRangeException(nameof(shards), shards, "The shard count must be a power of two.");
-        }
 
         _layout = layout;
         _seam = seam;
         _next = new int[count];
         _shards = new FreeListShard[shards];
-        _shardMask = shards - 1;
-        int perShard = (count + shards - 1) / shards;
-        _blockShift = perShard <= 1 ? 0 : 32 - BitOperations.LeadingZeroCount((uint)(perShard - 1));
-        for (int i = 0; i < count; i++)
+        _homeScale = ((ulong)shards << 32) / (ulong)count;
+        int previousHome = -1;
+        for (int i = count - 1; i >= 0; i--)
         {
-            bool last = i + 1 == count || ((i + 1) >> _blockShift) != (i >> _blockShift);
-            _next[i] = last ? 0 : i + 2; // encoded: the next slot of the block, or 0 after the shard's last
-            _shards[i >> _blockShift].Available++;
-        }
-
-        for (int s = 0; s < shards; s++)
-        {
-            int first = s << _blockShift;
-            _shards[s].Head = layout.Pack(first < count ? first + 1 : 0, startTag); // the shard's lowest slot on top
+            int home = HomeOf(i);
+            _next[i] = home == previousHome ? i + 2 : 0; // encoded: the next slot of the block, or 0 after the shard's last
+            _shards[home].Head = layout.Pack(i + 1, startTag); // ends as the shard's lowest slot
+            _shards[home].Available++;
+            previousHome = home;
         }
     }
 
     /// <summary>Picks the shard count for <paramref name="capacity"/> slots on <paramref name="processors"/>
-    /// processors: processors rounded up to a power of two, at most the capacity (rounded down) and <see cref="MaxShards"/>.</summary>
-    internal static int ShardsFor(int capacity, int processors) =>
-        (int)Math.Min(Math.Min(BitOperations.RoundUpToPowerOf2((uint)Math.Max(processors, 1)), (uint)MaxShards), BitOperations.RoundUpToPowerOf2((uint)capacity + 1) >> 1);
+    /// processors: one per processor, at most the capacity and <see cref="MaxShards"/>.</summary>
+    internal static int ShardsFor(int capacity, int processors) => Math.Clamp(Math.Min(processors, MaxShards), 1, capacity);
+
+    /// <summary>The shard slot <paramref name="index"/> belongs to: floor(index * shards / capacity) or one below
+    /// it (a multiply and a shift, no division); every shard gets at least one slot.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly int HomeOf(int index) => (int)(((ulong)(uint)index * _homeScale) >> 32);
 
     internal readonly HeadLayout Layout => _layout;
 
@@ -111,9 +104,14 @@ internal struct TaggedFreeList<TSeam>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool TryPop(out int index)
     {
-        int home = _shardMask == 0 ? 0 : _seam.ShardHint() & _shardMask;
+        int home = _shards.Length == 1 ? 0 : ShardOf(_seam.ShardHint());
         return PopFrom(home, out index, out _) || TryPopElsewhere(home, out index);
     }
+
+    /// <summary>The shard a hint names: the hint itself when it is one (a processor number below the shard count,
+    /// the usual case), else the hint modulo the shard count.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly int ShardOf(int hint) => (uint)hint < (uint)_shards.Length ? hint : (int)((uint)hint % (uint)_shards.Length);
 
     /// <summary>The slow path: the home shard was empty. Steals from the other shards in turn; when all are
     /// empty, confirms by loading every head again (the double collect).</summary>
@@ -126,7 +124,7 @@ internal struct TaggedFreeList<TSeam>
         {
             for (int k = 0; k < shards; k++)
             {
-                int s = (home + k) & _shardMask;
+                int s = home + k < shards ? home + k : home + k - shards;
                 if (PopFrom(s, out index, out seen[s]))
                 {
                     return true;
@@ -191,7 +189,7 @@ internal struct TaggedFreeList<TSeam>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Push(int index)
     {
-        int s = index >> _blockShift;
+        int s = HomeOf(index);
         ref FreeListShard shard = ref _shards[s];
 
         // Count first, push second (see PopFrom). Pushing first let a Store pop and decrement in between:

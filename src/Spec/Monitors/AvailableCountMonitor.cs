@@ -25,9 +25,10 @@ public sealed class AvailableCountMonitor : ManagerMonitor
         // Each shard's count on its own (the value of an atomic add: true at its instant, with real threads
         // too); and, when the hooks run in the step of their add (systematic exploration), the shards' sum at
         // this step: the count at one instant, which the public Available can only estimate.
-        if (value < 0 || value > Capacity)
+        int most = _homeSlots is { } home && shard < home.Length ? home[shard] : Capacity;
+        if (value < 0 || value > most)
         {
-            Fail($"free-list shard {shard}'s available count became {value}, outside [0, {Capacity}]");
+            Fail($"free-list shard {shard}'s available count became {value}, outside [0, {most}] (its home slots)");
             return;
         }
 
@@ -51,9 +52,14 @@ public sealed class AvailableCountMonitor : ManagerMonitor
 
     private int[]? _shardCounts; // the built manager's counts, when the hooks are serialized (OnCreated)
 
+    private int[]? _homeSlots; // each shard's count as built: all of its home slots, the most it can hold
+
     /// <inheritdoc />
-    internal override void OnCreated(QuiescentSnapshot snapshot, bool serialized) =>
+    internal override void OnCreated(QuiescentSnapshot snapshot, bool serialized)
+    {
+        _homeSlots = (int[])snapshot.ShardAvailable.Clone();
         _shardCounts = serialized ? (int[])snapshot.ShardAvailable.Clone() : null;
+    }
 
     /// <inheritdoc />
     internal override void CheckQuiescent(QuiescentSnapshot snapshot)
