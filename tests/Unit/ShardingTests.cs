@@ -177,13 +177,21 @@ public sealed class ShardingTests
         Assert.Equal(2, manager.Store(TestMessages.Of(4)).Index);
     }
 
-    [Fact]
-    public void SlotState_EachSlotOnItsOwnAlignedLine()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(5)]
+    [InlineData(8)]
+    [InlineData(13)]
+    [InlineData(33)]
+    [InlineData(100)]
+    public void SlotState_EachSlotOnItsOwnAlignedLine(int capacity)
     {
-        var manager = VerificationManagers.Create<long, ProductionSeam>(33, default);
+        var manager = VerificationManagers.Create<long, ProductionSeam>(capacity, default);
         for (int i = 0; i < 1000; i++)
         {
-            GC.KeepAlive(new byte[1024]); // garbage before and after it, then a compacting collection: a line must not move
+            GC.KeepAlive(new byte[1024]); // garbage, then a compacting collection: a line must not move
         }
 
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);

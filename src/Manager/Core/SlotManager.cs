@@ -26,6 +26,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     internal const int WordField = 0;
     internal const int EpochField = 1;
     internal const int SequenceField = 2;
+    private const int LineElements = 64 / sizeof(long);
 
     private TaggedFreeList<TSeam> _freeList;
     private readonly long[] _state;
@@ -62,7 +63,8 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     private static (long[] State, int Origin) AllocateState(int capacity)
     {
         // Pinned (the pinned object heap never moves it), so the alignment found now holds for ever.
-        long[] state = GC.AllocateArray<long>((capacity * StateStride) + StateStride, pinned: true);
+        // One spare line: the origin moves the run up to 7 elements into it.
+        long[] state = GC.AllocateArray<long>((capacity * StateStride) + LineElements, pinned: true);
         GCHandle handle = GCHandle.Alloc(state, GCHandleType.Pinned);
         try
         {
@@ -95,8 +97,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     /// <summary>The number of free-list shards.</summary>
     internal int Shards => _freeList.ShardCount;
 
-    /// <summary>Slot <paramref name="index"/>'s word. The caller has checked the index against the capacity
-    /// (the state array is longer than every slot's line: no bounds check here).</summary>
+    /// <summary>Slot <paramref name="index"/>'s word (an index at or above the capacity throws).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref long WordOf(int index) => ref StateOf(index, WordField);
 
@@ -109,8 +110,15 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     private ref long SequenceOf(int index) => ref StateOf(index, SequenceField);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ref long StateOf(int index, int field) =>
-        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_state), _origin + (index * StateStride) + field);
+    private ref long StateOf(int index, int field)
+    {
+        // Every caller has checked the index against the capacity already (CheckToken, or a guard's token):
+        // this compare is the array bounds check the run's lines would otherwise lack, so a bug upstream
+        // throws rather than reading or writing another slot's line or past the array.
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)Capacity, nameof(index));
+        return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_state), _origin + (index * StateStride) + field);
+    }
+
 
     /// <summary>The element of the state array that holds slot <paramref name="index"/>'s word (for waiting on it).</summary>
     private int WordElement(int index) => _origin + (index * StateStride) + WordField;

@@ -82,8 +82,9 @@ internal struct TaggedFreeList<TSeam>
 
     internal readonly int ShardCount => _shards.Length;
 
-    /// <summary>The available count: the shards' counts summed, clamped to [0, capacity] (each count is read
-    /// once, one after another: exact when no operation is in flight).</summary>
+    /// <summary>The available count: the shards' counts summed, each read once, one after another (exact when
+    /// no operation is in flight). Each count is within [0, its home slots] at every instant (I4), so any such
+    /// sum is within [0, capacity] whatever happened between the reads.</summary>
     internal readonly int Available
     {
         get
@@ -94,7 +95,7 @@ internal struct TaggedFreeList<TSeam>
                 sum += Volatile.Read(ref shard.Available); // diagnostics only: not a step of any operation
             }
 
-            return Math.Clamp(sum, 0, _next.Length);
+            return sum;
         }
     }
 
