@@ -311,182 +311,154 @@ internal sealed record Workload(string Name, Func<int, object> Setup, Action<obj
         }
     }
 
-    private static void StoreFree(object state, int id, StopFlag stop, long[] counts)
+    /// <summary>One acquire and its release; returns something read, so the read cannot be optimized away.</summary>
+    private interface IMeasuredOp
     {
-        var manager = (ConcurrentMemoryManager<long>)state;
-        var message = new Message<long>(default, id);
-        long done = 0;
-        while (!Volatile.Read(ref stop.Stopped))
-        {
-            for (int i = 0; i < Batch; i++)
-            {
-                if (manager.TryStore(message, out MessageToken token, out _))
-                {
-                    manager.TryFree(token, out _);
-                }
-            }
-
-            done += Batch;
-        }
-
-        counts[id * 16] = done;
+        long Once(int id);
     }
 
-    private static void PoolGetReturn(object state, int id, StopFlag stop, long[] counts)
-    {
-        var pool = (DefaultObjectPool<object>)state;
-        long done = 0;
-        while (!Volatile.Read(ref stop.Stopped))
+    /// <summary>The one timed loop: <typeparamref name="TOp"/> in batches of 64 until the stop flag, the count
+    /// written once at the end. Generic over a struct, so the JIT compiles one loop per workload with the
+    /// operation inlined: no delegate call is timed.</summary>
+    private static Action<object, int, StopFlag, long[]> Loop<TOp>(Func<object, int, TOp> make)
+        where TOp : struct, IMeasuredOp =>
+        (state, id, stop, counts) =>
         {
-            for (int i = 0; i < Batch; i++)
+            TOp op = make(state, id);
+            long done = 0;
+            long sum = 0;
+            while (!Volatile.Read(ref stop.Stopped))
             {
-                pool.Return(pool.Get());
-            }
-
-            done += Batch;
-        }
-
-        counts[id * 16] = done;
-    }
-
-    private static void StackPopPush(object state, int id, StopFlag stop, long[] counts)
-    {
-        var stack = (ConcurrentStack<int>)state;
-        long done = 0;
-        while (!Volatile.Read(ref stop.Stopped))
-        {
-            for (int i = 0; i < Batch; i++)
-            {
-                if (stack.TryPop(out int item))
+                for (int i = 0; i < Batch; i++)
                 {
-                    stack.Push(item);
-                }
-            }
-
-            done += Batch;
-        }
-
-        counts[id * 16] = done;
-    }
-
-    private static void LockPopPush(object state, int id, StopFlag stop, long[] counts)
-    {
-        var stack = (Stack<int>)state;
-        long done = 0;
-        while (!Volatile.Read(ref stop.Stopped))
-        {
-            for (int i = 0; i < Batch; i++)
-            {
-                int item;
-                lock (stack)
-                {
-                    item = stack.Pop();
+                    sum += op.Once(id);
                 }
 
-                lock (stack)
-                {
-                    stack.Push(item);
-                }
+                done += Batch;
             }
 
-            done += Batch;
-        }
+            counts[id * 16] = done;
+            GC.KeepAlive(sum);
+        };
 
-        counts[id * 16] = done;
+    private static Action<object, int, StopFlag, long[]> StoreFree => Loop((s, id) => new StoreFreeOp((ConcurrentMemoryManager<long>)s, new Message<long>(default, id)));
+
+    private static Action<object, int, StopFlag, long[]> PoolGetReturn => Loop((s, _) => new PoolOp((DefaultObjectPool<object>)s));
+
+    private static Action<object, int, StopFlag, long[]> StackPopPush => Loop((s, _) => new StackOp((ConcurrentStack<int>)s));
+
+    private static Action<object, int, StopFlag, long[]> LockPopPush => Loop((s, _) => new LockOp((Stack<int>)s));
+
+    private static Action<object, int, StopFlag, long[]> RwlsRead => Loop((s, _) => new RwlsOp((ReaderWriterLockSlim)s));
+
+    private static Action<object, int, StopFlag, long[]> ReadOneSlot => Loop((s, _) => new ReadOp((StoredMessages)s, 0));
+
+    private static Action<object, int, StopFlag, long[]> ReadOwnSlot(int spacing) => Loop((s, id) => new ReadOp((StoredMessages)s, id * spacing));
+
+    private static Action<object, int, StopFlag, long[]> CopyHeaderOneSlot => Loop((s, _) => new CopyHeaderOp((StoredMessages)s));
+
+#if !BASELINE
+    private static Action<object, int, StopFlag, long[]> CopyMessageOneSlot => Loop((s, _) => new CopyMessageOp((StoredMessages)s));
+#endif
+
+    private readonly struct StoreFreeOp(ConcurrentMemoryManager<long> manager, Message<long> message) : IMeasuredOp
+    {
+        public long Once(int id)
+        {
+            if (manager.TryStore(message, out MessageToken token, out _))
+            {
+                manager.TryFree(token, out _);
+                return 1;
+            }
+
+            return 0;
+        }
     }
 
-    private static void ReadOneSlot(object state, int id, StopFlag stop, long[] counts) => ReadLoop((StoredMessages)state, 0, stop, counts, id);
-
-    private static Action<object, int, StopFlag, long[]> ReadOwnSlot(int spacing) =>
-        (state, id, stop, counts) => ReadLoop((StoredMessages)state, id * spacing, stop, counts, id);
-
-    private static void ReadLoop(StoredMessages stored, int slot, StopFlag stop, long[] counts, int id)
+    private readonly struct PoolOp(DefaultObjectPool<object> pool) : IMeasuredOp
     {
-        ConcurrentMemoryManager<long> manager = stored.Manager;
-        MessageToken token = stored.Tokens[slot];
-        long done = 0;
-        long sum = 0;
-        while (!Volatile.Read(ref stop.Stopped))
+        public long Once(int id)
         {
-            for (int i = 0; i < Batch; i++)
-            {
-                if (manager.TryRead(token, out ReadGuard<long> guard, out _))
-                {
-                    sum += guard.Value.Payload;
-                    guard.Dispose();
-                }
-            }
-
-            done += Batch;
+            pool.Return(pool.Get());
+            return 1;
         }
-
-        counts[id * 16] = done;
-        GC.KeepAlive(sum);
     }
 
-    private static void RwlsRead(object state, int id, StopFlag stop, long[] counts)
+    private readonly struct StackOp(ConcurrentStack<int> stack) : IMeasuredOp
     {
-        var rwls = (ReaderWriterLockSlim)state;
-        long done = 0;
-        while (!Volatile.Read(ref stop.Stopped))
+        public long Once(int id)
         {
-            for (int i = 0; i < Batch; i++)
+            if (stack.TryPop(out int item))
             {
-                rwls.EnterReadLock();
-                rwls.ExitReadLock();
+                stack.Push(item);
             }
 
-            done += Batch;
+            return 1;
         }
-
-        counts[id * 16] = done;
     }
 
-    private static void CopyHeaderOneSlot(object state, int id, StopFlag stop, long[] counts)
+    private readonly struct LockOp(Stack<int> stack) : IMeasuredOp
     {
-        var stored = (StoredMessages)state;
-        MessageToken token = stored.Tokens[0];
-        long done = 0;
-        ulong sum = 0;
-        while (!Volatile.Read(ref stop.Stopped))
+        public long Once(int id)
         {
-            for (int i = 0; i < Batch; i++)
+            int item;
+            lock (stack)
             {
-                if (stored.Manager.TryCopyHeader(token, out MessageHeader header, out _))
-                {
-                    sum += header.Sequence;
-                }
+                item = stack.Pop();
             }
 
-            done += Batch;
-        }
+            lock (stack)
+            {
+                stack.Push(item);
+            }
 
-        counts[id * 16] = done;
-        GC.KeepAlive(sum);
+            return item;
+        }
+    }
+
+    private readonly struct RwlsOp(ReaderWriterLockSlim rwls) : IMeasuredOp
+    {
+        public long Once(int id)
+        {
+            rwls.EnterReadLock();
+            rwls.ExitReadLock();
+            return 1;
+        }
+    }
+
+    private readonly struct ReadOp(StoredMessages stored, int slot) : IMeasuredOp
+    {
+        private readonly ConcurrentMemoryManager<long> _manager = stored.Manager;
+        private readonly MessageToken _token = stored.Tokens[slot];
+
+        public long Once(int id)
+        {
+            if (!_manager.TryRead(_token, out ReadGuard<long> guard, out _))
+            {
+                return 0;
+            }
+
+            long payload = guard.Value.Payload;
+            guard.Dispose();
+            return payload;
+        }
+    }
+
+    private readonly struct CopyHeaderOp(StoredMessages stored) : IMeasuredOp
+    {
+        private readonly ConcurrentMemoryManager<long> _manager = stored.Manager;
+        private readonly MessageToken _token = stored.Tokens[0];
+
+        public long Once(int id) => _manager.TryCopyHeader(_token, out MessageHeader header, out _) ? (long)header.Sequence : 0;
     }
 
 #if !BASELINE
-    private static void CopyMessageOneSlot(object state, int id, StopFlag stop, long[] counts)
+    private readonly struct CopyMessageOp(StoredMessages stored) : IMeasuredOp
     {
-        var stored = (StoredMessages)state;
-        MessageToken token = stored.Tokens[0];
-        long done = 0;
-        long sum = 0;
-        while (!Volatile.Read(ref stop.Stopped))
-        {
-            for (int i = 0; i < Batch; i++)
-            {
-                if (stored.Manager.TryCopy(token, out Message<long> message, out _))
-                {
-                    sum += message.Payload;
-                }
-            }
+        private readonly ConcurrentMemoryManager<long> _manager = stored.Manager;
+        private readonly MessageToken _token = stored.Tokens[0];
 
-            done += Batch;
-        }
-
-        counts[id * 16] = done;
-        GC.KeepAlive(sum);
+        public long Once(int id) => _manager.TryCopy(_token, out Message<long> message, out _) ? message.Payload : 0;
     }
 #endif
 }
