@@ -58,6 +58,16 @@ internal static class Campaign
             return Merge(options, output, error);
         }
 
+        if (options.Exhaustive && !options.Mutants)
+        {
+            return Exhaustive.Run(options, output);
+        }
+
+        if (options.Replay?.EndsWith(Exhaustive.ModelTraceExtension, StringComparison.Ordinal) == true)
+        {
+            return Replay(options.Replay, output, error); // the model checker needs no rewriting
+        }
+
         if (!Explorer.IsRewritten)
         {
             error.WriteLine("verify: the harness is not rewritten for Coyote; build with the CoyoteRewrite target (dotnet run does).");
@@ -210,6 +220,11 @@ internal static class Campaign
         {
             error.WriteLine($"verify: '{casePath}' is not a case file");
             return ExitUsage;
+        }
+
+        if (path.EndsWith(Exhaustive.ModelTraceExtension, StringComparison.Ordinal))
+        {
+            return Exhaustive.Replay(path, traceCase, output);
         }
 
         var request = new ExplorationRequest(ScenarioCatalog.Get(traceCase.Scenario), traceCase.Parameters, ExplorationStrategy.Random, 1, Monitors: traceCase.Monitors);

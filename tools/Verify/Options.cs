@@ -30,8 +30,16 @@ internal sealed class Options
           --correct-only      skip the planted bugs
           --bugs-only         skip the correct manager
           --out DIR           report folder (default verify-output)
-          --replay FILE       replay a trace written by a previous run (FILE.trace.json)
+          --replay FILE       replay a trace written by a previous run (FILE.trace.json; FILE.model.trace: the
+                              model checker's, printed as readable steps)
+          --exhaustive        the model checker instead of Coyote: every interleaving of the scenarios at small
+                              sizes (the published table, or the one size --capacity/--tasks/--operations give)
+          --preemption-bound N  with --exhaustive: at most N preemptions per execution (the verdict is then bounded)
+          --max-executions N  with --exhaustive: stop each configuration after N executions (bounded)
+          --stop-at-first-bug with --exhaustive: stop at the first configuration whose verdict is wrong
+          --suite-sizes       with --exhaustive: the test suite's sizes only (with --mutants: always)
           --mutants           run the mutant catalog (tests/Mutants) against the default suite's harness: kill matrix
+                              (with --exhaustive: against the model checker at the suite's sizes, smallest first)
           --mutant ID[,ID]    only these catalog mutants (implies --mutants)
           --list              list the scenarios and planted bugs
           --help              this text
@@ -85,6 +93,16 @@ internal sealed class Options
     public string? Replay { get; private set; }
 
     public bool List { get; private set; }
+
+    public bool Exhaustive { get; private set; }
+
+    public int? PreemptionBound { get; private set; }
+
+    public long? MaxExecutions { get; private set; }
+
+    public bool StopAtFirstBug { get; private set; }
+
+    public bool SuiteSizes { get; private set; }
 
     public bool Help { get; private set; }
 
@@ -156,6 +174,11 @@ internal sealed class Options
                 case "--out": o.Output = Value(); break;
                 case "--replay": o.Replay = Value(); break;
                 case "--list": o.List = true; break;
+                case "--exhaustive": o.Exhaustive = true; break;
+                case "--stop-at-first-bug": o.StopAtFirstBug = true; break;
+                case "--suite-sizes": o.SuiteSizes = true; break;
+                case "--preemption-bound": o.PreemptionBound = (int)Count(0, 100); break;
+                case "--max-executions": o.MaxExecutions = Count(1, uint.MaxValue / 2); break;
                 case "--mutants": o.Mutants = true; break;
                 case "--mutant": o.Mutants = true; o.MutantIds = [.. Value().Split(',')]; break;
                 case "--help" or "-h" or "-?": o.Help = true; break;

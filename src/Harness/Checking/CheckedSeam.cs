@@ -106,6 +106,7 @@ internal readonly struct CheckedSeam : IConcurrencySeam
     public bool WaitWhileUnchanged(long[] words, int index, long observed, in WaitLimit limit)
     {
         _context.LoggedWait(ref words[index], observed);
+        _context.WaitingOn(ref words[index]);
 
         // Plain read inside the condition: a rewritten Volatile.Read would re-enter the scheduler.
         if (!limit.CanGiveUp)

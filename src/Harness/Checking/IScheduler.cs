@@ -1,10 +1,31 @@
+using ManagerVerified.Spec.Races;
 using Microsoft.Coyote.Runtime;
 
 namespace ManagerVerified.Harness.Checking;
 
-/// <summary>How a checked run interleaves and waits: under Coyote, or on real threads.</summary>
+/// <summary>How a checked run interleaves and waits: under Coyote, under the model checker
+/// (<see cref="ModelChecking.ModelChecker"/>), or on real threads.</summary>
 public interface IScheduler
 {
+    /// <summary>Runs <paramref name="body"/> as <paramref name="count"/> concurrent tasks (0 to count - 1) and
+    /// completes when all have.</summary>
+    Task RunTasks(int count, Action<int> body);
+
+    /// <summary>True when the scheduler wants every access (<see cref="Accessed"/>): the model checker.</summary>
+    bool TracksAccesses => false;
+
+    /// <summary>The step since the last <see cref="Point"/> accessed <paramref name="location"/>: what the
+    /// model checker needs to know which steps commute. The other schedulers ignore it.</summary>
+    void Accessed(Location location, AccessKind kind)
+    {
+    }
+
+    /// <summary>The next <see cref="WaitUntil"/> waits for <paramref name="location"/> to change: the waiting
+    /// step reads it. The other schedulers ignore it.</summary>
+    void WaitingOn(Location location)
+    {
+    }
+
     /// <summary>A point where another operation may run (before every shared access of the checked seam).</summary>
     void Point();
 
@@ -33,6 +54,9 @@ public sealed class CoyoteScheduler : IScheduler
     private CoyoteScheduler()
     {
     }
+
+    /// <inheritdoc />
+    public Task RunTasks(int count, Action<int> body) => TaskFanOut.Run(count, body);
 
     /// <inheritdoc />
     public void Point() => SchedulingPoint.Interleave();
@@ -68,6 +92,9 @@ public sealed class ThreadScheduler : IScheduler
     }
 
     /// <inheritdoc />
+    public Task RunTasks(int count, Action<int> body) => TaskFanOut.Run(count, body);
+
+    /// <inheritdoc />
     public void Point()
     {
     }
@@ -94,4 +121,20 @@ public sealed class ThreadScheduler : IScheduler
 
     /// <inheritdoc />
     public int Choose(int count) => count <= 1 ? 0 : Random.Shared.Next(count);
+}
+
+/// <summary>Tasks on the pool (under Coyote: controlled tasks, this assembly being rewritten).</summary>
+internal static class TaskFanOut
+{
+    internal static Task Run(int count, Action<int> body)
+    {
+        var tasks = new Task[count];
+        for (int i = 0; i < count; i++)
+        {
+            int id = i;
+            tasks[i] = Task.Run(() => body(id));
+        }
+
+        return Task.WhenAll(tasks); // a Task[]: the params-span overload is not rewritten by Coyote 1.7.11
+    }
 }

@@ -19,6 +19,7 @@ public sealed class VerificationContext
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(sink);
         Scheduler = scheduler;
+        _tracks = scheduler.TracksAccesses;
         Sink = sink;
         Capacity = capacity;
         Bug = bug;
@@ -60,6 +61,9 @@ public sealed class VerificationContext
     }
 
     private readonly AsyncLocal<int> _task = new();
+
+    /// <summary>The scheduler wants every access (the model checker): it decides which steps commute from them.</summary>
+    private readonly bool _tracks;
 
     /// <summary>The happens-before race detector, when installed.</summary>
     public RaceDetector? Races { get; }
@@ -129,30 +133,100 @@ public sealed class VerificationContext
     public void UserAccess(AccessKind kind, int index)
     {
         Steps?.Add(CurrentTask, kind, new Location(LocationKind.Message, index), 0); // logged first: a race report marks this step
-        Races?.Access(CurrentTask, kind, new Location(LocationKind.Message, index));
+        Accessed(kind, new Location(LocationKind.Message, index));
     }
+
+    /// <summary>An access of a variable the scenario's tasks share (a token handed over, a barrier's
+    /// count): the model checker must know of it to order it. Numbers are the scenario's own.</summary>
+    public void SharedAccess(AccessKind kind, int variable)
+    {
+        if (_tracks)
+        {
+            Scheduler.Accessed(new Location(LocationKind.Variable, variable), kind);
+        }
+    }
+
+    /// <summary>The next <see cref="IScheduler.WaitUntil"/> of this task waits on the scenario's shared <paramref name="variable"/>.</summary>
+    public void WaitingOnShared(int variable) => Scheduler.WaitingOn(new Location(LocationKind.Variable, variable));
 
     internal void Access(AccessKind kind, ref long location)
     {
-        if (Races is not null && Locations is not null)
+        if ((Races is not null || _tracks) && Locations is not null)
         {
-            Races.Access(CurrentTask, kind, Locations.Of(ref location));
+            Accessed(kind, Locations.Of(ref location));
         }
     }
 
     internal void Access(AccessKind kind, ref int location)
     {
-        if (Races is not null && Locations is not null)
+        if ((Races is not null || _tracks) && Locations is not null)
         {
-            Races.Access(CurrentTask, kind, Locations.Of(ref location));
+            Accessed(kind, Locations.Of(ref location));
         }
     }
 
     internal void AccessMessage<T>(AccessKind kind, ref T location)
     {
-        if (Races is not null && Locations is not null)
+        if ((Races is not null || _tracks) && Locations is not null)
         {
-            Races.Access(CurrentTask, kind, Locations.OfMessage(ref location));
+            Accessed(kind, Locations.OfMessage(ref location));
+        }
+    }
+
+    internal void WaitingOn(ref long location)
+    {
+        if (_tracks && Locations is not null)
+        {
+            Scheduler.WaitingOn(Locations.Of(ref location));
+        }
+    }
+
+    private void Accessed(AccessKind kind, Location location)
+    {
+        Races?.Access(CurrentTask, kind, location);
+        if (_tracks)
+        {
+            Scheduler.Accessed(location, kind);
+        }
+    }
+
+    /// <summary>What monitors and the driver keep about slot <paramref name="index"/> (-1: about the whole
+    /// free-list) changes or is read: for the model checker a write or read of that state, so no step that
+    /// feeds a monitor is reordered with another that feeds the same state.</summary>
+    internal void MonitorState(int index, bool writes)
+    {
+        if (_tracks)
+        {
+            Scheduler.Accessed(new Location(LocationKind.Monitor, index), writes ? AccessKind.ReadModifyWrite : AccessKind.AcquireLoad);
+        }
+    }
+
+    /// <summary>The number of tasks of the running scenario (set when they start).</summary>
+    internal int TaskCount { get; set; }
+
+    /// <summary>The current task's call was invoked (<paramref name="response"/> false) or returned: for the
+    /// model checker, a response writes the task's history and an invocation reads every other task's, so
+    /// no execution counted as equivalent has another real-time order of calls.</summary>
+    internal void HistoryEvent(bool response)
+    {
+        int task = CurrentTask;
+        if (!_tracks || task == 0)
+        {
+            return;
+        }
+
+        if (response)
+        {
+            Scheduler.Accessed(new Location(LocationKind.History, task), AccessKind.ReleaseStore);
+            return;
+        }
+
+        for (int other = 1; other <= TaskCount; other++)
+        {
+            if (other != task)
+            {
+                Scheduler.Accessed(new Location(LocationKind.History, other), AccessKind.AcquireLoad);
+            }
         }
     }
 
@@ -184,43 +258,46 @@ public sealed class VerificationContext
     /// <summary>The stale-token monitor, when installed (the driver asks it whether a token was freed).</summary>
     public StaleTokenMonitor? StaleTokens { get; }
 
+    // The free-list hooks feed monitors that model the whole list (its order, the counts' sum): one state.
     internal void SlotTaken(int index, int installedTop, int[] next) =>
-        Notify((index, installedTop, next), static (m, a) => m.OnSlotTaken(a.index, a.installedTop, a.next));
+        Notify(-1, (index, installedTop, next), static (m, a) => m.OnSlotTaken(a.index, a.installedTop, a.next));
 
-    internal void SlotReturning(int index) => Notify(index, static (m, i) => m.OnSlotReturning(i));
+    internal void SlotReturning(int index) => Notify(-1, index, static (m, i) => m.OnSlotReturning(i));
 
-    internal void AvailableChanged(int shard, int value) => Notify((shard, value), static (m, a) => m.OnAvailableChanged(a.shard, a.value));
+    internal void AvailableChanged(int shard, int value) => Notify(-1, (shard, value), static (m, a) => m.OnAvailableChanged(a.shard, a.value));
 
-    internal void ReadEntered(int index) => Notify(index, static (m, i) => m.OnReadEntered(i));
+    internal void ReadEntered(int index) => Notify(index, index, static (m, i) => m.OnReadEntered(i));
 
-    internal void ReadExiting(int index) => Notify(index, static (m, i) => m.OnReadExiting(i));
+    internal void ReadExiting(int index) => Notify(index, index, static (m, i) => m.OnReadExiting(i));
 
-    internal void WriteEntered(int index) => Notify(index, static (m, i) => m.OnWriteEntered(i));
+    internal void WriteEntered(int index) => Notify(index, index, static (m, i) => m.OnWriteEntered(i));
 
-    internal void WriteExiting(int index) => Notify(index, static (m, i) => m.OnWriteExiting(i));
+    internal void WriteExiting(int index) => Notify(index, index, static (m, i) => m.OnWriteExiting(i));
 
     /// <summary>Feeds a completed token operation to the monitors.</summary>
     public void TokenOperation(OperationKind operation, MessageToken token, bool freedBeforeStart, MemoryError result) =>
-        Notify((operation, token, freedBeforeStart, result), static (m, a) => m.OnTokenOperation(a.operation, a.token, a.freedBeforeStart, a.result));
+        Notify(token.Index, (operation, token, freedBeforeStart, result), static (m, a) => m.OnTokenOperation(a.operation, a.token, a.freedBeforeStart, a.result));
 
     /// <summary>Feeds a message observed through a read guard to the monitors.</summary>
     public void MessageObserved(MessageToken token, long expectedOwner, in Message<CheckedPayload> message) =>
-        Notify((token, expectedOwner, message), static (m, a) => m.OnMessageObserved(a.token, a.expectedOwner, a.message));
+        Notify(token.Index, (token, expectedOwner, message), static (m, a) => m.OnMessageObserved(a.token, a.expectedOwner, a.message));
 
     /// <summary>Feeds a header seen through an optimistic copy to the monitors.</summary>
     public void HeaderObserved(MessageToken token, long expectedOwner, in MessageHeader header) =>
-        Notify((token, expectedOwner, header), static (m, a) => m.OnHeaderObserved(a.token, a.expectedOwner, a.header));
+        Notify(token.Index, (token, expectedOwner, header), static (m, a) => m.OnHeaderObserved(a.token, a.expectedOwner, a.header));
 
     /// <summary>Runs every monitor's quiescent check.</summary>
-    internal void CheckQuiescent(QuiescentSnapshot snapshot) => Notify(snapshot, static (m, s) => m.CheckQuiescent(s));
+    internal void CheckQuiescent(QuiescentSnapshot snapshot) => Notify(-1, snapshot, static (m, s) => m.CheckQuiescent(s));
 
     /// <summary>The manager as built, before any operation: monitors that track counts start from it.</summary>
-    internal void ManagerCreated(QuiescentSnapshot snapshot) => Notify((snapshot, Scheduler.IsSystematic), static (m, a) => m.OnCreated(a.snapshot, a.IsSystematic));
+    internal void ManagerCreated(QuiescentSnapshot snapshot) => Notify(-1, (snapshot, Scheduler.IsSystematic), static (m, a) => m.OnCreated(a.snapshot, a.IsSystematic));
 
     /// <summary>The one fan-out: every installed monitor gets the event, in installation order. Static
-    /// lambdas over a value-tuple argument, so a checked run allocates nothing per event.</summary>
-    private void Notify<TArgs>(TArgs args, Action<ManagerMonitor, TArgs> hook)
+    /// lambdas over a value-tuple argument, so a checked run allocates nothing per event. <paramref name="state"/>
+    /// is the monitor state the event touches (a slot, or -1 for the whole free-list).</summary>
+    private void Notify<TArgs>(int state, TArgs args, Action<ManagerMonitor, TArgs> hook)
     {
+        MonitorState(state, writes: true);
         foreach (ManagerMonitor m in _monitors)
         {
             hook(m, args);

@@ -46,6 +46,9 @@ public static class ScenarioCatalog
     /// <summary>Stores stealing across free-list shards while frees return slots to their home shards.</summary>
     public static Scenario ShardedFreeList { get; } = new ShardedFreeListScenario();
 
+    /// <summary>The shortest narrow-tag wraparound (one paused pop against one task): the model checker's.</summary>
+    public static Scenario AbaWindow { get; } = new AbaWindowScenario();
+
     /// <summary>The scenarios, in the order reports list them.</summary>
     public static IReadOnlyList<Scenario> All { get; } =
     [
@@ -62,6 +65,7 @@ public static class ScenarioCatalog
         ForeignAndEpochTokens,
         EpochWrap,
         ShardedFreeList,
+        AbaWindow,
     ];
 
     /// <summary>The scenario called <paramref name="name"/> (command-line parsing; code uses the properties above).</summary>

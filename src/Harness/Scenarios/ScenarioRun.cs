@@ -17,13 +17,22 @@ namespace ManagerVerified.Harness.Scenarios;
 public sealed class ScenarioRun
 {
     private readonly ConcurrentDictionary<MessageToken, long> _owners = new();
-    private long _nextOwner;
+
+    // Owners and replacement versions count per task (task << 32 | n): unique without a counter the
+    // tasks share, which would make every two stores depend on each other for the model checker.
+    private readonly long[] _stored = new long[17];
+    private readonly long[] _replaced = new long[17];
 
     internal ScenarioRun(ScenarioParameters parameters, VerificationContext context, HistoryRecorder? recorder = null)
     {
         Parameters = parameters;
         Context = context;
         Recorder = recorder ?? HistoryRecorder.Off;
+        if (Recorder.IsOn)
+        {
+            Recorder.Observer = context.HistoryEvent;
+        }
+
         Manager = CheckedManagers.Create(parameters, context);
     }
 
@@ -43,7 +52,8 @@ public sealed class ScenarioRun
     /// Task <c>i</c> (0-based) runs as the context's task <c>i + 1</c>: forked from the set-up, joined at the end.</summary>
     public async Task RunTasksAsync(Action<int> body)
     {
-        await RunAll(Parameters.Tasks, id =>
+        Context.TaskCount = Parameters.Tasks;
+        await Context.Scheduler.RunTasks(Parameters.Tasks, id =>
         {
             Context.EnterTask(id + 1);
             body(id);
@@ -54,29 +64,17 @@ public sealed class ScenarioRun
         }
     }
 
-    /// <summary>Runs <paramref name="body"/> as <paramref name="count"/> concurrent tasks and waits for all.</summary>
-    public static Task RunAll(int count, Action<int> body)
-    {
-        var tasks = new Task[count];
-        for (int i = 0; i < count; i++)
-        {
-            int id = i;
-            tasks[i] = Task.Run(() => body(id));
-        }
-
-        return Task.WhenAll(tasks); // a Task[]: the params-span overload is not rewritten by Coyote 1.7.11
-    }
-
     /// <summary>Stores a fresh whole message; returns the error (None on success). Store never waits,
     /// so Store and TryStore differ only in how the public surface reports a failure.</summary>
     public MemoryError Store(bool tryOnly, out MessageToken token)
     {
-        long owner = Interlocked.Increment(ref _nextOwner);
+        long owner = ((long)Context.CurrentTask << 32) | ++_stored[Context.CurrentTask];
         int step = Begin(tryOnly ? "TryStore" : "Store", StepKind.Store, tryOnly, default, owner);
         MemoryError error = Manager.Store(CheckedPayload.Create(owner, 0), out token);
         Recorder.End(step, error, token);
         if (error == MemoryError.None)
         {
+            Context.MonitorState(token.Index, writes: true);
             _owners[token] = owner;
         }
 
@@ -263,7 +261,7 @@ public sealed class ScenarioRun
         bool freed = WasFreed(token);
         WaitLimit wait = LimitOf(tryOnly, timed);
         long owner = OwnerOf(token);
-        long version = 1_000 + Interlocked.Increment(ref _replaces);
+        long version = 1_000_000 + (((long)Context.CurrentTask << 32) | ++_replaced[Context.CurrentTask]);
         int acquire = Begin($"{Name("Replace", tryOnly, wait)} {token}", StepKind.Replace, tryOnly, token);
         int release = Recorder.Begin(StepKind.ReleaseWrite, tryOnly, token, version: version);
         MemoryError error = Manager.Replace(token, CheckedPayload.Create(owner, version), wait);
@@ -272,8 +270,6 @@ public sealed class ScenarioRun
         Context.TokenOperation(OperationKind.Write, token, freed, error);
         return error;
     }
-
-    private long _replaces;
 
     private MemoryError WriteCore(MessageToken token, bool tryOnly, WaitLimit wait, bool abort)
     {
@@ -350,7 +346,15 @@ public sealed class ScenarioRun
     /// <summary>Runs every monitor's quiescent check. Call only when no task is running.</summary>
     public void CheckQuiescent() => Context.CheckQuiescent(Manager.SnapshotQuiescent());
 
-    private bool WasFreed(MessageToken token) => token.ManagerId == Manager.Id && (Context.StaleTokens?.IsFreed(token) ?? false);
+    private bool WasFreed(MessageToken token)
+    {
+        Context.MonitorState(token.Index, writes: false);
+        return token.ManagerId == Manager.Id && (Context.StaleTokens?.IsFreed(token) ?? false);
+    }
 
-    private long OwnerOf(MessageToken token) => _owners.TryGetValue(token, out long owner) ? owner : -1;
+    private long OwnerOf(MessageToken token)
+    {
+        Context.MonitorState(token.Index, writes: false);
+        return _owners.TryGetValue(token, out long owner) ? owner : -1;
+    }
 }

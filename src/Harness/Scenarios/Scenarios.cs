@@ -1,3 +1,4 @@
+using ManagerVerified.Spec.Races;
 using ManagerVerified.Harness.Checking;
 using ManagerVerified.Spec.Checking;
 
@@ -94,6 +95,9 @@ public sealed class ReadersWriterScenario : Scenario
 /// stores a new message (on capacity 1, into the same slot); everyone keeps using the old token.</summary>
 public sealed class BorrowsVersusFreeScenario : Scenario
 {
+    private const int Replacement = 0; // the shared variable of the replacement token
+
+
     /// <inheritdoc />
     public override string Name => "borrows-vs-free";
 
@@ -120,6 +124,7 @@ public sealed class BorrowsVersusFreeScenario : Scenario
                         run.Free(shared, tryOnly: false);
                         if (run.Store(tryOnly: true, out MessageToken fresh) == MemoryError.None)
                         {
+                            run.Context.SharedAccess(AccessKind.ReleaseStore, Replacement);
                             Volatile.Write(ref replacement, fresh);
                         }
                     }
@@ -150,6 +155,12 @@ public sealed class BorrowsVersusFreeScenario : Scenario
 /// a <see cref="MemoryError.NoFreeSlots"/> is only right when every slot was taken.</summary>
 public sealed class ExhaustionScenario : Scenario
 {
+    // The shared variables: the two barrier counts, then one count of stores per round.
+    private const int Tried = 0;
+    private const int Freed = 1;
+    private const int Stored = 2;
+
+
     /// <inheritdoc />
     public override string Name => "exhaustion";
 
@@ -174,15 +185,19 @@ public sealed class ExhaustionScenario : Scenario
                 MemoryError error = run.Store(tryOnly: (task & 1) == 0, out MessageToken token);
                 if (error == MemoryError.None)
                 {
+                    run.Context.SharedAccess(AccessKind.ReadModifyWrite, Stored + round);
                     Interlocked.Increment(ref stored[round]);
                 }
 
                 // Nobody frees until every task has tried this round: a refusal then proves the list was empty.
                 int target = (round + 1) * tasks;
+                run.Context.SharedAccess(AccessKind.ReadModifyWrite, Tried);
                 Interlocked.Increment(ref tried);
+                run.Context.WaitingOnShared(Tried);
                 run.Context.Scheduler.WaitUntil(() => Volatile.Read(ref tried) >= target, giveUp: null);
                 if (run.Context.Installed.HasFlag(MonitorSet.StoreCompleteness))
                 {
+                    run.Context.SharedAccess(AccessKind.AcquireLoad, Stored + round);
                     CheckRound(run, error, Volatile.Read(ref stored[round]), tasks, capacity);
                 }
 
@@ -193,7 +208,9 @@ public sealed class ExhaustionScenario : Scenario
                 }
 
                 // Everyone has freed before anyone starts the next round.
+                run.Context.SharedAccess(AccessKind.ReadModifyWrite, Freed);
                 Interlocked.Increment(ref freed);
+                run.Context.WaitingOnShared(Freed);
                 run.Context.Scheduler.WaitUntil(() => Volatile.Read(ref freed) >= target, giveUp: null);
             }
         });
@@ -244,6 +261,7 @@ public sealed class MixedScenario : Scenario
             for (int i = 0; i < run.Parameters.Operations; i++)
             {
                 int pick = random.Next(pool.Length);
+                run.Context.SharedAccess(AccessKind.AcquireLoad, pick);
                 MessageToken any = Volatile.Read(ref pool[pick]) is MessageToken picked ? picked : default;
                 bool tryOnly = random.Next(2) == 0;
                 switch (random.Next(6))
@@ -253,7 +271,9 @@ public sealed class MixedScenario : Scenario
                         if (run.Store(tryOnly: true, out MessageToken token) == MemoryError.None)
                         {
                             mine.Add(token);
-                            Volatile.Write(ref pool[3 + random.Next(pool.Length - 3)], token);
+                            int put = 3 + random.Next(pool.Length - 3);
+                            run.Context.SharedAccess(AccessKind.ReleaseStore, put);
+                            Volatile.Write(ref pool[put], token);
                         }
 
                         break;
@@ -630,4 +650,60 @@ public sealed class ShardedFreeListScenario : Scenario
         }).ConfigureAwait(false);
         run.Free(held, tryOnly: false);
     }
+}
+
+/// <summary>The narrow-tag wraparound in the fewest operations, for the model checker: task 0 is the
+/// victim (one store, one free: one pop that may be paused between reading the head and its CAS); task 1
+/// takes every slot, returns the first (the victim's top comes back with another link while the victim's
+/// next slot is held), then stores and frees one slot for Operations - 1 rounds, two head CASes each, and
+/// returns the rest. The head is back at the victim's (top, tag) after Capacity + 1 + 2 (rounds - 1) CASes:
+/// with 3 slots, a 1- or 2-bit tag wraps in one round, a 3-bit tag in three.</summary>
+public sealed class AbaWindowScenario : Scenario
+{
+    /// <inheritdoc />
+    public override string Name => "aba-window";
+
+    /// <inheritdoc />
+    public override string Description => "one paused pop while the other task empties the list, returns its top and churns: the shortest wraparound";
+
+    /// <inheritdoc />
+    public override ScenarioParameters Defaults => new(Capacity: 3, Tasks: 2, Operations: 1);
+
+    /// <inheritdoc />
+    protected override Task ExecuteAsync(ScenarioRun run) => run.RunTasksAsync(task =>
+    {
+        if (task != 1)
+        {
+            run.StoreBatchThenFree(1, alternateStoreKinds: false, tryFree: true);
+            return;
+        }
+
+        var held = new List<MessageToken>(run.Parameters.Capacity);
+        for (int i = 0; i < run.Parameters.Capacity; i++)
+        {
+            if (run.Store(tryOnly: true, out MessageToken token) == MemoryError.None)
+            {
+                held.Add(token);
+            }
+        }
+
+        if (held.Count > 0)
+        {
+            run.Free(held[0], tryOnly: true);
+            held.RemoveAt(0);
+        }
+
+        for (int round = 1; round < run.Parameters.Operations; round++)
+        {
+            if (run.Store(tryOnly: true, out MessageToken token) == MemoryError.None)
+            {
+                run.Free(token, tryOnly: true);
+            }
+        }
+
+        foreach (MessageToken token in held)
+        {
+            run.Free(token, tryOnly: true);
+        }
+    });
 }

@@ -26,6 +26,10 @@ public sealed class HistoryRecorder
     /// <summary>Steps that did not fit.</summary>
     public int Dropped => Volatile.Read(ref _dropped);
 
+    /// <summary>Told of every invocation (false) and response (true) as it is recorded: a model checker
+    /// must not reorder them. Null for none; <see cref="Off"/> ignores it.</summary>
+    public Action<bool>? Observer { get; set; }
+
     /// <summary>Records a call; returns its id (or -1 when full).</summary>
     public int Begin(StepKind kind, bool tryOnly, MessageToken token, long owner = 0, long version = 0)
     {
@@ -33,6 +37,8 @@ public sealed class HistoryRecorder
         {
             return -1;
         }
+
+        Observer?.Invoke(false);
 
         // Time first, then a place: every dropped call still has a time, so Snapshot can cut the
         // history before the first of them and never hand the checker a history with holes.
@@ -68,6 +74,7 @@ public sealed class HistoryRecorder
             return;
         }
 
+        Observer?.Invoke(true);
         long now = Interlocked.Increment(ref _clock);
         Step s = _steps[id];
         _steps[id] = s with

@@ -29,6 +29,17 @@ public enum LocationKind
 
     /// <summary>A location of a hand-written test program.</summary>
     Variable,
+
+    /// <summary>Not memory the manager touches: what a monitor keeps about a slot (the index; -1 for the
+    /// manager-wide counts). The model checker treats every monitor event as a write of it, so no reordering
+    /// it makes can change what a monitor sees.</summary>
+    Monitor,
+
+    /// <summary>Not memory the manager touches: the recorded history of one task (the index). A call's
+    /// response writes its task's history and a call's invocation reads every other task's, so the model
+    /// checker never reorders a response and an invocation: the real-time order the linearizability
+    /// checker sees is the same in every execution it counts as equivalent.</summary>
+    History,
 }
 
 /// <summary>One shared memory location: a kind and an index (the slot, or a test program's variable number).</summary>
@@ -47,6 +58,8 @@ public readonly record struct Location(LocationKind Kind, int Index)
         LocationKind.Message => $"message[{Index}]",
         LocationKind.Epoch => $"epoch[{Index}]",
         LocationKind.Retired => "retired",
+        LocationKind.Monitor => Index < 0 ? "monitor[counts]" : $"monitor[{Index}]",
+        LocationKind.History => $"history[task {Index}]",
         _ => $"v{Index}",
     };
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ManagerVerified.Harness.Exploration;
+using ManagerVerified.Harness.Scenarios;
 using ManagerVerified.Spec.Checking;
 
 namespace ManagerVerified.Verify.Mutants;
@@ -29,8 +30,11 @@ internal enum MutantOutcome
 /// <summary>One strategy's first report against a mutant.</summary>
 internal sealed record StrategyKill(ExplorationStrategy Strategy, string? Scenario, long Iterations, SpecProperty? Property);
 
+/// <summary>The model checker's first report against a mutant: the first configuration (smallest first) that showed it.</summary>
+internal sealed record ModelKill(string Scenario, ScenarioParameters Parameters, SpecProperty Property, int Preemptions, int Steps, long Executions, double Seconds);
+
 /// <summary>One line of the kill matrix.</summary>
-internal sealed record MutantResult(string Id, MutantKind Kind, string File, string Invariant, MutantOutcome Outcome, IReadOnlyList<StrategyKill> Strategies, bool? Replayed, string? FirstReport, string? UnitFailures, double Seconds)
+internal sealed record MutantResult(string Id, MutantKind Kind, string File, string Invariant, MutantOutcome Outcome, IReadOnlyList<StrategyKill> Strategies, bool? Replayed, string? FirstReport, string? UnitFailures, double Seconds, ModelKill? Model = null)
 {
     public bool Ok => Outcome is MutantOutcome.KilledByHarness or MutantOutcome.KilledByUnitTests or MutantOutcome.Equivalent && Replayed != false;
 }
@@ -82,10 +86,12 @@ internal static class MutantRunner
             string unitOutput = Path.Combine(root, "tests", "Unit", "bin", configuration, "net10.0");
             string harnessOutput = HarnessOutput(root, configuration);
             bool haveUnit = File.Exists(Path.Combine(unitOutput, "ManagerVerified.Tests.Unit.dll"));
-            output.WriteLine($"Mutants: {selected.Count} of {catalog.Count}; harness: every scenario x {string.Join(",", strategies)} x {iterations} iterations; then {(haveUnit ? "the unit tests" : "no unit tests (build tests/Unit to include them)")} for survivors");
+            output.WriteLine(options.Exhaustive
+                ? $"Mutants: {selected.Count} of {catalog.Count}; harness: the model checker over the test suite's sizes (smallest first, {ModelBudgetSeconds(options)} s each at most); then {(haveUnit ? "the unit tests" : "no unit tests (build tests/Unit to include them)")} for survivors"
+                : $"Mutants: {selected.Count} of {catalog.Count}; harness: every scenario x {string.Join(",", strategies)} x {iterations} iterations; then {(haveUnit ? "the unit tests" : "no unit tests (build tests/Unit to include them)")} for survivors");
             foreach (Mutant mutant in selected)
             {
-                MutantResult result = RunOne(mutant, root, work, harnessOutput, strategies, iterations, haveUnit ? unitOutput : null);
+                MutantResult result = RunOne(mutant, root, work, harnessOutput, strategies, iterations, haveUnit ? unitOutput : null, options.Exhaustive ? ModelBudgetSeconds(options) : null);
                 results.Add(result);
                 output.WriteLine(Line(result));
             }
@@ -103,7 +109,7 @@ internal static class MutantRunner
 
         Directory.CreateDirectory(options.Output);
         File.WriteAllText(Path.Combine(options.Output, "mutants.json"), JsonSerializer.Serialize(results, s_indented));
-        string table = Table(results, strategies);
+        string table = options.Exhaustive ? ModelTable(results) : Table(results, strategies);
         File.WriteAllText(Path.Combine(options.Output, "mutants.md"), table);
         output.WriteLine();
         output.Write(table);
@@ -124,7 +130,10 @@ internal static class MutantRunner
             : Path.Combine(root, "tools", "Verify", "bin", configuration, "net10.0");
     }
 
-    private static MutantResult RunOne(Mutant mutant, string root, string work, string harnessOutput, ExplorationStrategy[] strategies, uint iterations, string? unitOutput)
+    /// <summary>With --exhaustive: the model checker's time budget per configuration (--time-budget, default 30 s).</summary>
+    private static int ModelBudgetSeconds(Options options) => options.TimeBudget ?? 30;
+
+    private static MutantResult RunOne(Mutant mutant, string root, string work, string harnessOutput, ExplorationStrategy[] strategies, uint iterations, string? unitOutput, int? modelBudget)
     {
         var clock = Stopwatch.StartNew();
         if (mutant.Equivalent is not null)
@@ -153,10 +162,27 @@ internal static class MutantRunner
             File.Copy(dll, Path.Combine(harness, "ManagerVerified.dll"), overwrite: true);
             string report = Path.Combine(run, "out");
             string verify = Path.Combine(harness, "ManagerVerified.Verify.dll");
-            Child.Run(run, "dotnet", s_childBound, verify, "--correct-only", "--iterations", iterations.ToString(CultureInfo.InvariantCulture),
-                "--strategy", string.Join(",", strategies.Select(Short)), "--out", report);
+            List<StrategyKill> kills = [];
+            string? firstReport = null, trace = null;
+            ModelKill? model = null;
+            if (modelBudget is int budget)
+            {
+                Child.Run(run, "dotnet", s_childBound, verify, "--exhaustive", "--suite-sizes", "--correct-only", "--stop-at-first-bug",
+                    "--time-budget", budget.ToString(CultureInfo.InvariantCulture), "--out", report);
+                model = ModelKillOf(Path.Combine(report, "exhaustive.json"), out firstReport, out trace);
+                if (model is not null)
+                {
+                    bool replayed = trace is not null && Child.Run(run, "dotnet", s_childBound, verify, "--replay", trace).Exit == 0;
+                    return new MutantResult(mutant.Id, mutant.Kind, mutant.File, mutant.Invariant, MutantOutcome.KilledByHarness, kills, replayed, firstReport, null, clock.Elapsed.TotalSeconds, model);
+                }
+            }
+            else
+            {
+                Child.Run(run, "dotnet", s_childBound, verify, "--correct-only", "--iterations", iterations.ToString(CultureInfo.InvariantCulture),
+                    "--strategy", string.Join(",", strategies.Select(Short)), "--out", report);
+                kills = Kills(Path.Combine(report, "report.json"), strategies, out firstReport, out trace);
+            }
 
-            List<StrategyKill> kills = Kills(Path.Combine(report, "report.json"), strategies, out string? firstReport, out string? trace);
             if (kills.Any(k => k.Property is not null))
             {
                 bool replayed = trace is not null && Child.Run(run, "dotnet", s_childBound, verify, "--replay", trace).Exit == 0;
@@ -185,6 +211,46 @@ internal static class MutantRunner
         }
     }
 
+    private static ModelKill? ModelKillOf(string path, out string? firstReport, out string? trace)
+    {
+        firstReport = null;
+        trace = null;
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        ExhaustiveRow? row = JsonSerializer.Deserialize<List<ExhaustiveRow>>(File.ReadAllText(path), s_indented)?.FirstOrDefault(r => r.Found is not null);
+        if (row?.Found is not SpecProperty property)
+        {
+            return null;
+        }
+
+        firstReport = FirstLine(row.Details ?? property.Title());
+        trace = row.TraceFile;
+        return new ModelKill(row.Scenario, row.Parameters, property, row.Preemptions ?? 0, row.Steps ?? 0, row.Executions, row.Seconds);
+    }
+
+    private static string ModelTable(IReadOnlyList<MutantResult> results)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("| mutant | kind | invariant | found at (smallest size first) | property | preemptions | steps | executions | seconds | replayed | outcome |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (MutantResult r in results)
+        {
+            string at = r.Model is { } m ? $"{m.Scenario} cap {m.Parameters.Capacity}, {m.Parameters.Tasks}x{m.Parameters.Operations}{(m.Parameters.Shards > 1 ? $", {m.Parameters.Shards} shards" : string.Empty)}" : "-";
+            string property = r.Model?.Property.Title() ?? r.Outcome switch
+            {
+                MutantOutcome.KilledByUnitTests => "unit tests: " + r.UnitFailures,
+                MutantOutcome.Equivalent => "equivalent: " + r.FirstReport,
+                _ => "-",
+            };
+            sb.Append(CultureInfo.InvariantCulture, $"| {r.Id} | {r.Kind} | {r.Invariant} | {at} | {property.Replace("|", "/", StringComparison.Ordinal)} | {r.Model?.Preemptions.ToString(CultureInfo.InvariantCulture) ?? "-"} | {r.Model?.Steps.ToString(CultureInfo.InvariantCulture) ?? "-"} | {r.Model?.Executions.ToString(CultureInfo.InvariantCulture) ?? "-"} | {(r.Model is { } k ? k.Seconds.ToString("F1", CultureInfo.InvariantCulture) : "-")} | {(r.Replayed is bool b ? (b ? "yes" : "NO") : "-")} | {r.Outcome} |").AppendLine();
+        }
+
+        return sb.ToString();
+    }
+
     private static List<StrategyKill> Kills(string reportPath, ExplorationStrategy[] strategies, out string? firstReport, out string? trace)
     {
         firstReport = null;
@@ -210,6 +276,7 @@ internal static class MutantRunner
 
     private static string Line(MutantResult r) => r.Outcome switch
     {
+        MutantOutcome.KilledByHarness when r.Model is { } m => $"  killed   {r.Id,-36} model checker: {m.Property.Title()} at {m.Scenario} cap {m.Parameters.Capacity} {m.Parameters.Tasks}x{m.Parameters.Operations}, {m.Preemptions} preemptions, {m.Steps} steps, {m.Executions} executions  replay {(r.Replayed == true ? "yes" : "NO")}  ({r.Seconds:F0} s)",
         MutantOutcome.KilledByHarness => $"  killed   {r.Id,-36} {string.Join("  ", r.Strategies.Select(k => $"{Short(k.Strategy)}:{(k.Property is null ? "-" : k.Iterations.ToString(CultureInfo.InvariantCulture))}"))}  {r.Strategies.First(k => k.Property is not null).Property!.Value.Title()}  replay {(r.Replayed == true ? "yes" : "NO")}  ({r.Seconds:F0} s)",
         MutantOutcome.KilledByUnitTests => $"  killed   {r.Id,-36} unit tests: {r.UnitFailures}  ({r.Seconds:F0} s)",
         MutantOutcome.Equivalent => $"  equiv    {r.Id,-36} {r.FirstReport}",

@@ -1,0 +1,361 @@
+using ManagerVerified.Harness.Checking;
+using ManagerVerified.Harness.ModelChecking;
+using ManagerVerified.Spec.Checking;
+using ManagerVerified.Spec.Races;
+using Xunit;
+
+namespace ManagerVerified.Tests.Unit;
+
+/// <summary>The model checker on toy programs whose answers are known: how many Mazurkiewicz traces there
+/// are, which bug is there, that a correct program is complete.</summary>
+public sealed class ModelCheckerTests
+{
+    /// <summary>A shared variable of a toy program: every access is a scheduling point and reports its location.</summary>
+    private sealed class Shared(IScheduler scheduler, int id)
+    {
+        private readonly Location _location = new(LocationKind.Variable, id);
+        private long _value;
+
+        public long Plain => Volatile.Read(ref _value);
+
+        public Location Location => _location;
+
+        public long Load()
+        {
+            scheduler.Point();
+            scheduler.Accessed(_location, AccessKind.AcquireLoad);
+            return Volatile.Read(ref _value);
+        }
+
+        public void Store(long value)
+        {
+            scheduler.Point();
+            scheduler.Accessed(_location, AccessKind.ReleaseStore);
+            Volatile.Write(ref _value, value);
+        }
+
+        public long Increment()
+        {
+            scheduler.Point();
+            scheduler.Accessed(_location, AccessKind.ReadModifyWrite);
+            return ++_value;
+        }
+    }
+
+    private static void Run(IScheduler scheduler, int tasks, Action<int> body) =>
+        scheduler.RunTasks(tasks, body).GetAwaiter().GetResult();
+
+    private static double Multinomial(int tasks, int each)
+    {
+        double result = 1;
+        int total = 0;
+        for (int t = 0; t < tasks; t++)
+        {
+            for (int s = 1; s <= each; s++)
+            {
+                result *= (double)(total + s) / s;
+            }
+
+            total += each;
+        }
+
+        return result;
+    }
+
+    [Theory]
+    [InlineData(2, 3)]
+    [InlineData(3, 3)]
+    [InlineData(4, 2)]
+    public void IndependentTasks_OneTrace(int tasks, int steps)
+    {
+        ModelCheckResult result = ModelChecker.Explore((scheduler, sink) =>
+        {
+            Shared[] own = [.. Enumerable.Range(0, tasks).Select(i => new Shared(scheduler, i))];
+            Run(scheduler, tasks, t =>
+            {
+                for (int s = 0; s < steps; s++)
+                {
+                    own[t].Increment();
+                }
+            });
+        });
+
+        Assert.Equal(ModelVerdict.Complete, result.Verdict);
+        Assert.Equal(1, result.Executions);
+        Assert.Equal(0, result.SleepBlocked);
+        Assert.Equal(Multinomial(tasks, steps + 1), result.NaiveInterleavings); // each task's first step starts it
+    }
+
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(2, 2)]
+    [InlineData(2, 3)]
+    [InlineData(3, 1)]
+    [InlineData(3, 2)]
+    [InlineData(4, 1)]
+    public void SharedCounter_ExactlyTheMultinomialNumberOfTraces(int tasks, int increments)
+    {
+        // Every increment is a read-modify-write of one counter: all conflict, so every order of the
+        // increments is its own trace, (n k)! / (k!)^n of them, and each must be explored exactly once.
+        var seen = new HashSet<string>();
+        ModelCheckResult result = ModelChecker.Explore((scheduler, sink) =>
+        {
+            var counter = new Shared(scheduler, 0);
+            var order = new int[tasks * increments];
+            Run(scheduler, tasks, t =>
+            {
+                for (int i = 0; i < increments; i++)
+                {
+                    order[counter.Increment() - 1] = t;
+                }
+            });
+            Assert.True(seen.Add(string.Concat(order)), $"the order {string.Concat(order)} was explored twice");
+        });
+
+        Assert.Equal(ModelVerdict.Complete, result.Verdict);
+        Assert.Equal(Multinomial(tasks, increments), result.Executions);
+        Assert.Equal(result.Executions, seen.Count);
+    }
+
+    [Fact]
+    public void ReadsCommute_OnlyTheWriteIsOrdered()
+    {
+        // One writer, two readers of x: each reader sees x before or after the write, 2 x 2 traces;
+        // the readers' order between them does not matter.
+        var outcomes = new HashSet<string>();
+        ModelCheckResult result = ModelChecker.Explore((scheduler, sink) =>
+        {
+            var x = new Shared(scheduler, 0);
+            var seen = new long[3];
+            Run(scheduler, 3, t =>
+            {
+                if (t == 0)
+                {
+                    x.Store(1);
+                }
+                else
+                {
+                    seen[t] = x.Load();
+                }
+            });
+            outcomes.Add($"{seen[1]}{seen[2]}");
+        });
+
+        Assert.Equal(ModelVerdict.Complete, result.Verdict);
+        Assert.Equal(4, result.Executions);
+        Assert.Equal(4, outcomes.Count);
+    }
+
+    [Fact]
+    public void LostUpdate_FoundWithOnePreemption_AndReplays()
+    {
+        ModelProgram program = (scheduler, sink) =>
+        {
+            var counter = new Shared(scheduler, 0);
+            Run(scheduler, 2, t =>
+            {
+                long read = counter.Load();
+                counter.Store(read + 1);
+            });
+            if (counter.Plain != 2)
+            {
+                sink.Report(SpecProperty.Other, $"lost update: the counter is {counter.Plain} after two increments");
+            }
+        };
+
+        ModelCheckResult result = ModelChecker.Explore(program);
+
+        Assert.Equal(ModelVerdict.Violation, result.Verdict);
+        ModelCounterexample counterexample = Assert.IsType<ModelCounterexample>(result.Counterexample);
+        Assert.Equal(SpecProperty.Other, counterexample.Violation.Property);
+        Assert.Equal(1, counterexample.Preemptions);
+        Violation? replayed = ModelChecker.Replay(program, ModelTrace.Parse(counterexample.Trace.Serialize("lost update")));
+        Assert.Equal(counterexample.Violation, replayed);
+    }
+
+    [Fact]
+    public void MinimalCounterexample_HasTheFewestPreemptions()
+    {
+        // The bug needs task 1 to be preempted twice (between its three steps, task 0 must run); the
+        // first execution DPOR finds may have more preemptions, the minimized one has exactly two.
+        ModelProgram program = (scheduler, sink) =>
+        {
+            var x = new Shared(scheduler, 0);
+            var seen = new long[2];
+            Run(scheduler, 2, t =>
+            {
+                if (t == 0)
+                {
+                    x.Store(1);
+                    x.Store(2);
+                }
+                else
+                {
+                    seen[0] = x.Load();
+                    seen[1] = x.Load();
+                    x.Load();
+                }
+            });
+            if (seen[0] == 1 && seen[1] == 2)
+            {
+                sink.Report(SpecProperty.Other, "task 1 saw both stores one by one");
+            }
+        };
+
+        ModelCheckResult result = ModelChecker.Explore(program);
+
+        Assert.Equal(ModelVerdict.Violation, result.Verdict);
+        Assert.Equal(2, result.Counterexample!.Preemptions);
+    }
+
+    [Fact]
+    public void FlagHandOff_CompleteWithoutViolation()
+    {
+        // The classic message passing: the producer writes the data, then raises the flag; the consumer
+        // waits for the flag, then reads the data. Correct in every interleaving.
+        ModelCheckResult result = ModelChecker.Explore((scheduler, sink) =>
+        {
+            var data = new Shared(scheduler, 0);
+            var flag = new Shared(scheduler, 1);
+            Run(scheduler, 2, t =>
+            {
+                if (t == 0)
+                {
+                    data.Store(42);
+                    flag.Store(1);
+                }
+                else
+                {
+                    scheduler.WaitingOn(flag.Location);
+                    scheduler.WaitUntil(() => flag.Plain == 1, giveUp: null);
+                    if (data.Load() != 42)
+                    {
+                        sink.Report(SpecProperty.Other, "the consumer saw the flag before the data");
+                    }
+                }
+            });
+        });
+
+        Assert.Equal(ModelVerdict.Complete, result.Verdict);
+        Assert.Null(result.Counterexample);
+        Assert.True(result.Executions >= 1);
+    }
+
+    [Fact]
+    public void FlagHandOff_WithTheStoresSwapped_IsFound()
+    {
+        ModelCheckResult result = ModelChecker.Explore((scheduler, sink) =>
+        {
+            var data = new Shared(scheduler, 0);
+            var flag = new Shared(scheduler, 1);
+            Run(scheduler, 2, t =>
+            {
+                if (t == 0)
+                {
+                    flag.Store(1); // the bug: the flag goes up before the data is there
+                    data.Store(42);
+                }
+                else
+                {
+                    scheduler.WaitingOn(flag.Location);
+                    scheduler.WaitUntil(() => flag.Plain == 1, giveUp: null);
+                    if (data.Load() != 42)
+                    {
+                        sink.Report(SpecProperty.Other, "the consumer saw the flag before the data");
+                    }
+                }
+            });
+        });
+
+        Assert.Equal(ModelVerdict.Violation, result.Verdict);
+        Assert.Equal(1, result.Counterexample!.Preemptions);
+    }
+
+    [Fact]
+    public void Choices_EveryValueExplored()
+    {
+        var values = new HashSet<(int, int)>();
+        ModelCheckResult result = ModelChecker.Explore((scheduler, sink) =>
+        {
+            int first = scheduler.Choose(3); // a set-up choice
+            int second = -1;
+            Run(scheduler, 1, _ => second = scheduler.Choose(2)); // a task's choice
+            values.Add((first, second));
+        });
+
+        Assert.Equal(ModelVerdict.Complete, result.Verdict);
+        Assert.Equal(6, result.Executions);
+        Assert.Equal(6, values.Count);
+    }
+
+    [Fact]
+    public void TimedWait_BothOutcomesExplored_AndABlockedWaitIsADeadlock()
+    {
+        var outcomes = new HashSet<bool>();
+        ModelCheckResult timed = ModelChecker.Explore((scheduler, sink) =>
+        {
+            var flag = new Shared(scheduler, 0);
+            Run(scheduler, 1, _ => outcomes.Add(scheduler.WaitUntil(() => flag.Plain == 1, giveUp: () => false)));
+        });
+        Assert.Equal(ModelVerdict.Complete, timed.Verdict);
+        Assert.Equal([false], outcomes); // nobody raises the flag: the only way out is giving up
+
+        ModelCheckResult blocked = ModelChecker.Explore((scheduler, sink) =>
+        {
+            var flag = new Shared(scheduler, 0);
+            Run(scheduler, 1, _ => scheduler.WaitUntil(() => flag.Plain == 1, giveUp: null));
+        });
+        Assert.Equal(ModelVerdict.Violation, blocked.Verdict);
+        Assert.Equal(SpecProperty.Deadlock, blocked.Counterexample!.Violation.Property);
+    }
+
+    [Fact]
+    public void StepBound_MakesTheVerdictBounded()
+    {
+        ModelCheckResult result = ModelChecker.Explore(
+            (scheduler, sink) =>
+            {
+                var counter = new Shared(scheduler, 0);
+                Run(scheduler, 2, t =>
+                {
+                    for (int i = 0; i < 5; i++)
+                    {
+                        counter.Increment();
+                    }
+                });
+            },
+            new ModelCheckOptions { MaxSteps = 6 });
+
+        Assert.Equal(ModelVerdict.Bounded, result.Verdict);
+        Assert.True(result.StepBoundCuts > 0);
+        Assert.Contains("step bound", result.Cuts, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PreemptionBound_MakesTheVerdictBounded_AndCutsAlternatives()
+    {
+        ModelCheckResult result = ModelChecker.Explore(
+            (scheduler, sink) =>
+            {
+                var counter = new Shared(scheduler, 0);
+                Run(scheduler, 3, t =>
+                {
+                    counter.Increment();
+                    counter.Increment();
+                });
+            },
+            new ModelCheckOptions { PreemptionBound = 0 });
+
+        Assert.Equal(ModelVerdict.Bounded, result.Verdict);
+        Assert.True(result.PreemptionCuts > 0);
+        Assert.True(result.Executions < Multinomial(3, 2));
+    }
+
+    [Fact]
+    public void TraceText_RoundTrips_AndRejectsGarbage()
+    {
+        var trace = new ModelTrace([new(0, 1), new(2, -1), new(1, 0)]);
+        Assert.Equal(trace.Decisions, ModelTrace.Parse(trace.Serialize("a header")).Decisions);
+        Assert.Throws<FormatException>(() => ModelTrace.Parse("1 x:2"));
+    }
+}
