@@ -351,6 +351,64 @@ public sealed class ModelCheckerTests
         Assert.True(result.Executions < Multinomial(3, 2));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void PreemptionBound_ReachesEveryOrderWithThatManyPreemptions(int bound)
+    {
+        // Two tasks, three increments each of one counter: every order of the six is its own trace and its
+        // own schedule, so its preemptions are known (a switch away from a task that has increments left).
+        // The bounded search must reach every order with at most `bound` of them.
+        const int Each = 3;
+        var found = new HashSet<string>();
+        ModelCheckResult result = ModelChecker.Explore(
+            (scheduler, sink) =>
+            {
+                var counter = new Shared(scheduler, 0);
+                var order = new int[2 * Each];
+                Run(scheduler, 2, t =>
+                {
+                    for (int i = 0; i < Each; i++)
+                    {
+                        order[counter.Increment() - 1] = t;
+                    }
+                });
+                found.Add(string.Concat(order));
+            },
+            new ModelCheckOptions { PreemptionBound = bound });
+
+        var expected = new HashSet<string>();
+        for (int mask = 0; mask < 1 << (2 * Each); mask++)
+        {
+            string order = string.Concat(Enumerable.Range(0, 2 * Each).Select(i => (mask >> i) & 1));
+            if (order.Count(c => c == '1') == Each && Preemptions(order) <= bound)
+            {
+                expected.Add(order);
+            }
+        }
+
+        Assert.Equal(ModelVerdict.Bounded, result.Verdict);
+        Assert.Subset(found, expected);
+        Assert.Subset(expected, found);
+    }
+
+    /// <summary>Switches away from a task that still has increments to make (its first step, which only
+    /// starts it, may come before the other task's increments without counting).</summary>
+    private static int Preemptions(string order)
+    {
+        int preemptions = 0;
+        for (int i = 1; i < order.Length; i++)
+        {
+            if (order[i] != order[i - 1] && order[(i - 1)..].Contains(order[i - 1], StringComparison.Ordinal) && order[i..].Contains(order[i - 1], StringComparison.Ordinal))
+            {
+                preemptions++;
+            }
+        }
+
+        return preemptions;
+    }
+
     [Fact]
     public void TraceText_RoundTrips_AndRejectsGarbage()
     {

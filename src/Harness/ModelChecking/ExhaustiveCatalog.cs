@@ -20,17 +20,30 @@ public sealed record ExhaustiveCase(Scenario Scenario, ScenarioParameters Parame
 /// (docs/verification.md has the table, with the verdict and the executions of each).</summary>
 public static class ExhaustiveCatalog
 {
-    /// <summary>The test suite's configurations: the correct manager complete, every planted bug found.</summary>
+    /// <summary>The test suite's configurations, smallest first (tasks, then operations, then slots): the correct
+    /// manager complete at each, then every planted bug found.</summary>
     public static IReadOnlyList<ExhaustiveCase> Suite { get; } =
     [
         new(ScenarioCatalog.Churn, new(1, 2, 1)),
+        new(ScenarioCatalog.Exhaustion, new(1, 2, 1)),
+        new(ScenarioCatalog.ReadersWriter, new(1, 2, 1)),
+        new(ScenarioCatalog.TimedWaits, new(1, 2, 1)),
+        new(ScenarioCatalog.Wraparound, new(1, 2, 1)),
+        new(ScenarioCatalog.EpochWrap, new(1, 2, 1, StartGeneration: ScenarioCatalog.EpochWrap.Defaults.StartGeneration)),
+        new(ScenarioCatalog.PoisonedWrites, new(1, 2, 1)),
+        new(ScenarioCatalog.BorrowsVersusFree, new(1, 2, 1)),
+        new(ScenarioCatalog.CopyVersusWrite, new(1, 2, 1)),
+        new(ScenarioCatalog.GuardCopies, new(1, 2, 1)),
         new(ScenarioCatalog.Churn, new(2, 2, 1)),
         new(ScenarioCatalog.Wraparound, new(2, 2, 1)),
-        new(ScenarioCatalog.ReadersWriter, new(1, 2, 1)),
+        new(ScenarioCatalog.Exhaustion, new(2, 2, 1)),
+        new(ScenarioCatalog.ShardedFreeList, new(2, 2, 1, Shards: 2)),
+        new(ScenarioCatalog.Churn, new(1, 2, 2)),
+        new(ScenarioCatalog.Wraparound, new(1, 2, 2)),
+        new(ScenarioCatalog.Exhaustion, new(1, 2, 2)),
         new(ScenarioCatalog.ReadersWriter, new(1, 2, 2)),
-        new(ScenarioCatalog.CopyVersusWrite, new(1, 2, 1)),
-        new(ScenarioCatalog.BorrowsVersusFree, new(1, 2, 1)),
-        new(ScenarioCatalog.TimedWaits, new(1, 2, 1)),
+        new(ScenarioCatalog.EpochWrap, new(1, 2, 2, StartGeneration: ScenarioCatalog.EpochWrap.Defaults.StartGeneration)),
+        new(ScenarioCatalog.Churn, new(2, 2, 2)),
 
         // Planted bugs: the narrow tags' ABA, at the smallest size that shows it (3 slots: with 2, a 1-bit
         // tag cannot wrap, the list's length and the tag having the same parity).
@@ -39,12 +52,25 @@ public static class ExhaustiveCatalog
         new(ScenarioCatalog.AbaWindow, new(3, 2, 1, TagBits: 2, Bug: PlantedBug.NarrowTagWraps), SpecProperty.AbaSafety, 2),
     ];
 
-    /// <summary>The runner's configurations: the suite's and larger ones, smallest first.</summary>
+    /// <summary>The runner's configurations: the suite's, then larger ones (a time budget may make these bounded).</summary>
     public static IReadOnlyList<ExhaustiveCase> Published { get; } =
     [
         .. Suite,
-        new(ScenarioCatalog.Churn, new(2, 2, 2)),
+        new(ScenarioCatalog.Wraparound, new(2, 2, 2)),
+        new(ScenarioCatalog.Exhaustion, new(2, 2, 2)),
+        new(ScenarioCatalog.ShardedFreeList, new(3, 2, 1, Shards: 2)),
+        new(ScenarioCatalog.ShardedFreeList, new(2, 2, 2, Shards: 2)),
+        new(ScenarioCatalog.BorrowsVersusFree, new(1, 2, 2)),
+        new(ScenarioCatalog.TimedWaits, new(1, 2, 2)),
         new(ScenarioCatalog.AbaWindow, new(3, 2, 1)),
         new(ScenarioCatalog.AbaWindow, new(3, 2, 3, TagBits: 3, Bug: PlantedBug.NarrowTagWraps), SpecProperty.AbaSafety, 2),
+        new(ScenarioCatalog.CopyVersusWrite, new(1, 2, 2)),
+        new(ScenarioCatalog.GuardCopies, new(1, 2, 2)),
+        new(ScenarioCatalog.PoisonedWrites, new(1, 2, 2)),
+        new(ScenarioCatalog.ForeignAndEpochTokens, new(1, 2, 1, StartGeneration: ScenarioCatalog.ForeignAndEpochTokens.Defaults.StartGeneration)),
+        new(ScenarioCatalog.Mixed, new(2, 2, 4)),
+        new(ScenarioCatalog.Churn, new(1, 3, 1)),
+        new(ScenarioCatalog.ReadersWriter, new(1, 3, 1)),
+        new(ScenarioCatalog.Exhaustion, new(2, 3, 1)),
     ];
 }

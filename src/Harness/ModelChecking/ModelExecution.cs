@@ -19,7 +19,8 @@ internal sealed class ModelExecution : IScheduler, IDisposable
     private readonly ModelSearch _search;
     private readonly ViolationSink _sink;
     private readonly int _maxSteps;
-    private readonly SemaphoreSlim _back = new(0);
+    private readonly ManualResetEventSlim _phaseDone = new(false);
+    private int _running;
     private Worker[] _workers = [];
     private Footprint _footprint = new();
     private int _phase = -1;
@@ -56,73 +57,35 @@ internal sealed class ModelExecution : IScheduler, IDisposable
         }
 
         _phase++;
+        _running = 0;
+        _phaseDone.Reset();
         _workers = new Worker[count + 1];
         for (int id = 1; id <= count; id++)
         {
-            var worker = new Worker(id);
+            var worker = new Worker(id, this);
             _workers[id] = worker;
             int index = id - 1;
-            worker.Thread = new Thread(() => WorkerMain(worker, () => body(index))) { IsBackground = true, Name = $"model task {id}" };
-            worker.Thread.Start();
-        }
-
-        int running = 0;
-        try
-        {
-            while (true)
+            ExecutionContext? flow = ExecutionContext.Capture(); // what a new thread would inherit from the set-up
+            worker.Thread = TaskThreads.Start(() =>
             {
-                ulong enabled = 0;
-                bool unfinished = false;
-                for (int id = 1; id <= count; id++)
+                if (flow is null)
                 {
-                    Worker w = _workers[id];
-                    if (w.Finished)
-                    {
-                        continue;
-                    }
-
-                    unfinished = true;
-                    if (w.Wait is not { } wait || wait.CanGiveUp || wait.Condition())
-                    {
-                        enabled |= 1UL << id;
-                    }
+                    WorkerMain(worker, () => body(index));
                 }
-
-                if (!unfinished)
+                else
                 {
-                    break;
+                    ExecutionContext.Run(flow, _ => WorkerMain(worker, () => body(index)), null);
                 }
-
-                if (enabled == 0)
-                {
-                    _sink.Report(SpecProperty.Deadlock, $"every unfinished task waits: tasks {string.Join(", ", _workers.Skip(1).Where(w => !w.Finished).Select(w => w.Id))} (after {_steps} steps)");
-                    Abandon(AbandonReason.Deadlock);
-                }
-
-                if (_steps >= _maxSteps)
-                {
-                    Abandon(AbandonReason.StepBound);
-                }
-
-                int next = _search.Schedule(_phase, enabled, running);
-                if (next < 0)
-                {
-                    Abandon(AbandonReason.SleepBlocked);
-                }
-
-                _footprint = new Footprint();
-                _steps++;
-                _workers[next].StepsTaken++;
-                _workers[next].Go.Release();
-                _back.Wait();
-                _search.StepEnded(_footprint);
-                running = next;
-            }
+            });
         }
-        catch (ExecutionAbandonedException)
+
+        // The set-up takes the first decision, then waits: from here the tasks hand the baton to each other.
+        Decide(stepEnded: false)?.Go.Release();
+        _phaseDone.Wait();
+        if (Abandoned is not null)
         {
             TearDown();
-            throw;
+            throw new ExecutionAbandonedException();
         }
 
         foreach (Worker w in _workers.Skip(1))
@@ -142,38 +105,100 @@ internal sealed class ModelExecution : IScheduler, IDisposable
             total += w.StepsTaken;
         }
 
+        _workers = [_workers[0]];
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Takes the next scheduling decision, on whichever thread holds the baton (the task whose step just
+    /// ended, or the set-up at the start): the task that takes the next step, or null when the phase is over
+    /// (every task finished) or abandoned; the set-up is then woken.
+    /// </summary>
+    private Worker? Decide(bool stepEnded)
+    {
+        if (stepEnded)
+        {
+            _search.StepEnded(_footprint);
+        }
+
+        ulong enabled = 0;
+        bool unfinished = false;
+        for (int id = 1; id < _workers.Length; id++)
+        {
+            Worker w = _workers[id];
+            if (w.Finished)
+            {
+                continue;
+            }
+
+            unfinished = true;
+            if (w.Wait is not { } wait || wait.CanGiveUp || wait.Condition())
+            {
+                enabled |= 1UL << id;
+            }
+        }
+
+        if (!unfinished)
+        {
+            _phaseDone.Set();
+            return null;
+        }
+
+        if (enabled == 0)
+        {
+            _sink.Report(SpecProperty.Deadlock, $"every unfinished task waits: tasks {string.Join(", ", _workers.Skip(1).Where(w => !w.Finished).Select(w => w.Id))} (after {_steps} steps)");
+            return Abandon(AbandonReason.Deadlock);
+        }
+
+        if (_steps >= _maxSteps)
+        {
+            return Abandon(AbandonReason.StepBound);
+        }
+
+        int next = _search.Schedule(_phase, enabled, _running);
+        if (next < 0)
+        {
+            return Abandon(AbandonReason.SleepBlocked);
+        }
+
+        _footprint = new Footprint();
+        _steps++;
+        _running = next;
+        _workers[next].StepsTaken++;
+        return _workers[next];
+    }
+
+    private Worker? Abandon(AbandonReason reason)
+    {
+        Abandoned ??= reason;
+        _abandoned = true;
+        _phaseDone.Set();
+        return null;
     }
 
     public void Dispose()
     {
-        _back.Dispose();
+        _phaseDone.Dispose();
         foreach (Worker w in _workers.Skip(1))
         {
             w.Go.Dispose();
         }
     }
 
-    private void Abandon(AbandonReason reason)
-    {
-        Abandoned ??= reason;
-        throw new ExecutionAbandonedException();
-    }
-
     /// <summary>Lets every unfinished task unwind (each throws at its next point), one at a time.</summary>
     private void TearDown()
     {
-        _abandoned = true;
         foreach (Worker w in _workers.Skip(1))
         {
             if (!w.Finished)
             {
                 w.Go.Release();
-                _back.Wait();
             }
 
             w.Thread!.Join();
         }
+
+        _workers = [_workers[0]];
     }
 
     private void WorkerMain(Worker worker, Action body)
@@ -202,11 +227,15 @@ internal sealed class ModelExecution : IScheduler, IDisposable
         {
             worker.Finished = true;
             t_worker = null;
-            _back.Release();
+            if (!_abandoned)
+            {
+                Decide(stepEnded: true)?.Go.Release();
+            }
         }
     }
 
-    /// <summary>Ends the running task's step and waits until the search gives it the next one.</summary>
+    /// <summary>Ends the running task's step: decides who goes next, hands over (unless it is this task
+    /// again), and waits for the baton to come back.</summary>
     private void Yield(Worker worker)
     {
         if (_abandoned)
@@ -214,15 +243,20 @@ internal sealed class ModelExecution : IScheduler, IDisposable
             throw new ExecutionAbandonedException();
         }
 
-        _back.Release();
-        worker.Go.Wait();
+        Worker? next = Decide(stepEnded: true);
+        if (next != worker)
+        {
+            next?.Go.Release();
+            worker.Go.Wait();
+        }
+
         if (_abandoned)
         {
             throw new ExecutionAbandonedException();
         }
     }
 
-    private Worker? Current => t_worker is { } w && ReferenceEquals(_workers.ElementAtOrDefault(w.Id), w) ? w : null;
+    private Worker? Current => t_worker is { } w && ReferenceEquals(w.Owner, this) ? w : null;
 
     public void Point()
     {
@@ -259,14 +293,14 @@ internal sealed class ModelExecution : IScheduler, IDisposable
                 return true;
             }
 
-            if (giveUp is not null && _search.Choose(SetupChoice: true, 2) == 1)
+            if (giveUp is not null)
             {
-                return false;
+                return false; // a timed wait that nothing can end: it times out
             }
 
             _sink.Report(SpecProperty.Deadlock, "the set-up waits for a condition only a task could make true, and no task runs");
             Abandon(AbandonReason.Deadlock);
-            return false;
+            throw new ExecutionAbandonedException();
         }
 
         worker.Wait = new PendingWait(condition, giveUp is not null);
@@ -319,15 +353,100 @@ internal sealed class ModelExecution : IScheduler, IDisposable
         Deadlock,
     }
 
+    /// <summary>Threads for the tasks, kept between executions (a model-checking run starts thousands of
+    /// executions; starting two threads for each would cost more than the steps).</summary>
+    internal static class TaskThreads
+    {
+        private static readonly System.Collections.Concurrent.ConcurrentBag<Pooled> s_idle = [];
+
+        internal static Lease Start(Action work)
+        {
+            if (!s_idle.TryTake(out Pooled? thread))
+            {
+                thread = new Pooled();
+            }
+
+            var lease = new Lease(thread);
+            thread.Run(work, lease);
+            return lease;
+        }
+
+        /// <summary>One task's use of a pooled thread; <see cref="Join"/> waits for the task and returns the thread.</summary>
+        [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Join disposes the event; a lease is joined exactly when its task is over.")]
+        internal sealed class Lease(Pooled thread)
+        {
+            private readonly ManualResetEventSlim _done = new(false);
+            private bool _joined;
+
+            internal void Finished() => _done.Set();
+
+            internal void Join()
+            {
+                if (_joined)
+                {
+                    return;
+                }
+
+                _done.Wait();
+                _done.Dispose();
+                _joined = true;
+                s_idle.Add(thread);
+            }
+        }
+
+        [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A pooled thread lives as long as the process.")]
+        internal sealed class Pooled
+        {
+            private readonly SemaphoreSlim _start = new(0);
+            private Action? _work;
+            private Lease? _lease;
+
+            internal Pooled()
+            {
+                var thread = new Thread(Loop) { IsBackground = true, Name = "model task" };
+                thread.Start();
+            }
+
+            internal void Run(Action work, Lease lease)
+            {
+                _work = work;
+                _lease = lease;
+                _start.Release();
+            }
+
+            private void Loop()
+            {
+                while (true)
+                {
+                    _start.Wait();
+                    Action work = _work!;
+                    Lease lease = _lease!;
+                    _work = null;
+                    _lease = null;
+                    try
+                    {
+                        work();
+                    }
+                    finally
+                    {
+                        lease.Finished();
+                    }
+                }
+            }
+        }
+    }
+
     private sealed record PendingWait(Func<bool> Condition, bool CanGiveUp);
 
-    private sealed class Worker(int id)
+    private sealed class Worker(int id, ModelExecution owner)
     {
         public int Id { get; } = id;
 
+        public ModelExecution Owner { get; } = owner;
+
         public SemaphoreSlim Go { get; } = new(0);
 
-        public Thread? Thread { get; set; }
+        public TaskThreads.Lease? Thread { get; set; }
 
         public volatile bool Finished;
 
