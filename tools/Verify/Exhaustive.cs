@@ -22,7 +22,8 @@ internal sealed record ExhaustiveRow(
     string? Details,
     int? Preemptions,
     int? Steps,
-    string? TraceFile)
+    string? TraceFile,
+    int? PreemptionBound = null)
 {
     /// <summary>The correct manager reported nothing; a planted bug reported what it must.</summary>
     public bool Ok => ExpectedBug is null ? Found is null : Found == ExpectedBug;
@@ -50,7 +51,7 @@ internal static class Exhaustive
 
         IEnumerable<ExhaustiveCase> cases = options.Capacity is not null || options.Tasks is not null || options.Operations is not null || options.TagBits is not null
             ? ScenarioCatalog.All.Where(options.Matches).Select(s => Custom(s, options))
-            : (options.SuiteSizes ? ExhaustiveCatalog.Suite : ExhaustiveCatalog.Published).Where(c => options.Matches(c.Scenario) && (!options.CorrectOnly || c.ExpectedBug is null) && (!options.BugsOnly || c.ExpectedBug is not null));
+            : (options.SuiteSizes == true ? ExhaustiveCatalog.Suite : ExhaustiveCatalog.Published).Where(c => options.Matches(c.Scenario) && (!options.CorrectOnly || c.ExpectedBug is null) && (!options.BugsOnly || c.ExpectedBug is not null));
 
         int exit = 0;
         var rows = new List<ExhaustiveRow>();
@@ -60,7 +61,7 @@ internal static class Exhaustive
             ExhaustiveRow row = Check(c, options, modelOptions);
             rows.Add(row);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{c.Scenario.Name,-24} {Size(c.Parameters),-40} {row.Verdict,-9} {row.Executions,10} {row.SleepBlocked,8} {row.NaiveInterleavings,9:G3} {(row.Executions > 0 ? row.NaiveInterleavings / row.Executions : 0),9:G3} {row.Seconds,8:F1}  {(row.Found is { } p ? $"{p.Title()}: {row.Preemptions} preemptions, {row.Steps} steps ({row.TraceFile})" : string.Empty)}"));
+                $"{c.Scenario.Name,-24} {Size(c.Parameters) + (c.PreemptionBound is int pb ? $", <= {pb} preemptions" : string.Empty),-40} {row.Verdict,-9} {row.Executions,10} {row.SleepBlocked,8} {row.NaiveInterleavings,9:G3} {(row.Executions > 0 ? row.NaiveInterleavings / row.Executions : 0),9:G3} {row.Seconds,8:F1}  {(row.Found is { } p ? $"{p.Title()}: {row.Preemptions} preemptions, {row.Steps} steps ({row.TraceFile})" : string.Empty)}"));
             if (row.Verdict == ModelVerdict.Bounded)
             {
                 output.WriteLine($"{string.Empty,-24} cut by {row.Cuts}");
@@ -86,7 +87,7 @@ internal static class Exhaustive
     private static ExhaustiveRow Check(ExhaustiveCase c, Options options, ModelCheckOptions modelOptions)
     {
         var check = new ScenarioModelCheck(c.Scenario, c.Parameters, options.Monitors, options.Linearizability);
-        ModelCheckResult result = check.Explore(modelOptions);
+        ModelCheckResult result = check.Explore(modelOptions with { PreemptionBound = modelOptions.PreemptionBound ?? c.PreemptionBound });
         string? traceFile = null;
         if (result.Counterexample is { } counterexample)
         {
@@ -101,7 +102,7 @@ internal static class Exhaustive
 
         return new ExhaustiveRow(c.Scenario.Name, c.Parameters, c.ExpectedBug, result.Verdict, result.Executions, result.SleepBlocked, result.NaiveInterleavings,
             result.Elapsed.TotalSeconds, result.Cuts, result.Counterexample?.Violation.Property, result.Counterexample?.Violation.Details,
-            result.Counterexample?.Preemptions, result.Counterexample?.Steps, traceFile);
+            result.Counterexample?.Preemptions, result.Counterexample?.Steps, traceFile, result.PreemptionBound);
     }
 
     /// <summary>The extension of the model checker's trace files (the case file beside it: FILE.case.json).</summary>

@@ -37,7 +37,8 @@ internal sealed class Options
           --preemption-bound N  with --exhaustive: at most N preemptions per execution (the verdict is then bounded)
           --max-executions N  with --exhaustive: stop each configuration after N executions (bounded)
           --stop-at-first-bug with --exhaustive: stop at the first configuration whose verdict is wrong
-          --suite-sizes       with --exhaustive: the test suite's sizes only (with --mutants: always)
+          --sizes suite|published  with --exhaustive: the test suite's sizes, or the published table (the default;
+                              with --mutants the default is suite)
           --mutants           run the mutant catalog (tests/Mutants) against the default suite's harness: kill matrix
                               (with --exhaustive: against the model checker at the suite's sizes, smallest first)
           --mutant ID[,ID]    only these catalog mutants (implies --mutants)
@@ -102,7 +103,8 @@ internal sealed class Options
 
     public bool StopAtFirstBug { get; private set; }
 
-    public bool SuiteSizes { get; private set; }
+    /// <summary>--sizes: null for the mode's default (published; suite with --mutants).</summary>
+    public bool? SuiteSizes { get; private set; }
 
     public bool Help { get; private set; }
 
@@ -176,7 +178,14 @@ internal sealed class Options
                 case "--list": o.List = true; break;
                 case "--exhaustive": o.Exhaustive = true; break;
                 case "--stop-at-first-bug": o.StopAtFirstBug = true; break;
-                case "--suite-sizes": o.SuiteSizes = true; break;
+                case "--sizes":
+                    o.SuiteSizes = Value() switch
+                    {
+                        "suite" => true,
+                        "published" => false,
+                        string other => throw new ArgumentException($"--sizes takes suite or published, not '{other}'"),
+                    };
+                    break;
                 case "--preemption-bound": o.PreemptionBound = (int)Count(0, 100); break;
                 case "--max-executions": o.MaxExecutions = Count(1, uint.MaxValue / 2); break;
                 case "--mutants": o.Mutants = true; break;

@@ -9,10 +9,11 @@ namespace ManagerVerified.Harness.ModelChecking;
 /// <param name="Parameters">Its parameters.</param>
 /// <param name="ExpectedBug">The property a planted bug must violate, or null.</param>
 /// <param name="MinimalPreemptions">For a planted bug: the fewest preemptions any execution needs to show it.</param>
-public sealed record ExhaustiveCase(Scenario Scenario, ScenarioParameters Parameters, SpecProperty? ExpectedBug = null, int? MinimalPreemptions = null)
+/// <param name="PreemptionBound">A preemption bound for a size too large to explore whole (its verdict is then bounded), or null.</param>
+public sealed record ExhaustiveCase(Scenario Scenario, ScenarioParameters Parameters, SpecProperty? ExpectedBug = null, int? MinimalPreemptions = null, int? PreemptionBound = null)
 {
     /// <inheritdoc />
-    public override string ToString() => $"{Scenario.Name} {Parameters}";
+    public override string ToString() => $"{Scenario.Name} {Parameters}" + (PreemptionBound is int bound ? $" preemptions<={bound}" : string.Empty);
 }
 
 /// <summary>The sizes the model checker explores: <see cref="Suite"/> in <c>dotnet test</c> (each complete, about a
@@ -38,12 +39,15 @@ public static class ExhaustiveCatalog
         new(ScenarioCatalog.Wraparound, new(2, 2, 1)),
         new(ScenarioCatalog.Exhaustion, new(2, 2, 1)),
         new(ScenarioCatalog.ShardedFreeList, new(2, 2, 1, Shards: 2)),
+        new(ScenarioCatalog.ShardedFreeList, new(3, 2, 1, Shards: 2)),
+        new(ScenarioCatalog.StealWindow, new(3, 2, 1, Shards: 2)),
         new(ScenarioCatalog.Churn, new(1, 2, 2)),
         new(ScenarioCatalog.Wraparound, new(1, 2, 2)),
         new(ScenarioCatalog.Exhaustion, new(1, 2, 2)),
         new(ScenarioCatalog.ReadersWriter, new(1, 2, 2)),
         new(ScenarioCatalog.EpochWrap, new(1, 2, 2, StartGeneration: ScenarioCatalog.EpochWrap.Defaults.StartGeneration)),
         new(ScenarioCatalog.Churn, new(2, 2, 2)),
+        new(ScenarioCatalog.Mixed, new(2, 2, 3)),
 
         // Planted bugs: the narrow tags' ABA, at the smallest size that shows it (3 slots: with 2, a 1-bit
         // tag cannot wrap, the list's length and the tag having the same parity).
@@ -56,9 +60,13 @@ public static class ExhaustiveCatalog
     public static IReadOnlyList<ExhaustiveCase> Published { get; } =
     [
         .. Suite,
+
+        // Too large to explore whole: every execution with at most 2 preemptions.
+        new(ScenarioCatalog.ForeignAndEpochTokens, new(1, 2, 1, StartGeneration: ScenarioCatalog.ForeignAndEpochTokens.Defaults.StartGeneration), PreemptionBound: 2),
+        new(ScenarioCatalog.ShardedFreeList, new(3, 3, 1, Shards: 2), PreemptionBound: 2),
+
         new(ScenarioCatalog.Wraparound, new(2, 2, 2)),
         new(ScenarioCatalog.Exhaustion, new(2, 2, 2)),
-        new(ScenarioCatalog.ShardedFreeList, new(3, 2, 1, Shards: 2)),
         new(ScenarioCatalog.ShardedFreeList, new(2, 2, 2, Shards: 2)),
         new(ScenarioCatalog.BorrowsVersusFree, new(1, 2, 2)),
         new(ScenarioCatalog.TimedWaits, new(1, 2, 2)),
@@ -67,8 +75,8 @@ public static class ExhaustiveCatalog
         new(ScenarioCatalog.CopyVersusWrite, new(1, 2, 2)),
         new(ScenarioCatalog.GuardCopies, new(1, 2, 2)),
         new(ScenarioCatalog.PoisonedWrites, new(1, 2, 2)),
-        new(ScenarioCatalog.ForeignAndEpochTokens, new(1, 2, 1, StartGeneration: ScenarioCatalog.ForeignAndEpochTokens.Defaults.StartGeneration)),
         new(ScenarioCatalog.Mixed, new(2, 2, 4)),
+        new(ScenarioCatalog.Mixed, new(2, 2, 6)),
         new(ScenarioCatalog.Churn, new(1, 3, 1)),
         new(ScenarioCatalog.ReadersWriter, new(1, 3, 1)),
         new(ScenarioCatalog.Exhaustion, new(2, 3, 1)),

@@ -26,6 +26,7 @@ internal sealed class ModelExecution : IScheduler, IDisposable
     private int _phase = -1;
     private int _steps;
     private volatile bool _abandoned;
+    private NondeterministicProgramException? _diverged;
 
     internal ModelExecution(ModelSearch search, ViolationSink sink, int maxSteps)
     {
@@ -85,6 +86,11 @@ internal sealed class ModelExecution : IScheduler, IDisposable
         if (Abandoned is not null)
         {
             TearDown();
+            if (_diverged is not null)
+            {
+                throw _diverged;
+            }
+
             throw new ExecutionAbandonedException();
         }
 
@@ -155,7 +161,17 @@ internal sealed class ModelExecution : IScheduler, IDisposable
             return Abandon(AbandonReason.StepBound);
         }
 
-        int next = _search.Schedule(_phase, enabled, _running);
+        int next;
+        try
+        {
+            next = _search.Schedule(_phase, enabled, _running);
+        }
+        catch (NondeterministicProgramException e)
+        {
+            _diverged ??= e; // thrown on a task's thread: the set-up rethrows it
+            return Abandon(AbandonReason.Diverged);
+        }
+
         if (next < 0)
         {
             return Abandon(AbandonReason.SleepBlocked);
@@ -214,6 +230,11 @@ internal sealed class ModelExecution : IScheduler, IDisposable
         }
         catch (ExecutionAbandonedException)
         {
+        }
+        catch (NondeterministicProgramException e)
+        {
+            _diverged ??= e; // a choice that did not replay: the set-up rethrows it
+            Abandon(AbandonReason.Diverged);
         }
         catch (Exception e) when (!_abandoned)
         {
@@ -348,6 +369,9 @@ internal sealed class ModelExecution : IScheduler, IDisposable
 
     internal enum AbandonReason
     {
+        /// <summary>The program did not follow the decisions it was replayed with.</summary>
+        Diverged,
+
         SleepBlocked,
         StepBound,
         Deadlock,

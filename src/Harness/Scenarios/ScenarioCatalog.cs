@@ -49,6 +49,9 @@ public static class ScenarioCatalog
     /// <summary>The shortest narrow-tag wraparound (one paused pop against one task): the model checker's.</summary>
     public static Scenario AbaWindow { get; } = new AbaWindowScenario();
 
+    /// <summary>The shortest double-collect case (one scan against one task moving a slot between shards): the model checker's.</summary>
+    public static Scenario StealWindow { get; } = new StealWindowScenario();
+
     /// <summary>The scenarios, in the order reports list them.</summary>
     public static IReadOnlyList<Scenario> All { get; } =
     [
@@ -66,6 +69,7 @@ public static class ScenarioCatalog
         EpochWrap,
         ShardedFreeList,
         AbaWindow,
+        StealWindow,
     ];
 
     /// <summary>The scenario called <paramref name="name"/> (command-line parsing; code uses the properties above).</summary>

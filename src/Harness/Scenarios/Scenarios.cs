@@ -707,3 +707,62 @@ public sealed class AbaWindowScenario : Scenario
         }
     });
 }
+
+/// <summary>The double collect in the fewest operations, for the model checker: the set-up takes all slots
+/// but one (each store at a shard the exploration chooses); task 0 stores (one scan of the shards); task 1
+/// frees the first slot the set-up took and stores again. When the free lands in a shard task 0's scan has
+/// passed and the second store takes the last slot of the shard it scans next, some slot was free at every
+/// instant of the scan: NoFreeSlots would be wrong. Every Operations-th round repeats it (1: once).</summary>
+public sealed class StealWindowScenario : Scenario
+{
+    /// <inheritdoc />
+    public override string Name => "steal-window";
+
+    /// <inheritdoc />
+    public override string Description => "a store scans the shards while a slot moves from the shard it scans next to one it has passed";
+
+    /// <inheritdoc />
+    public override ScenarioParameters Defaults => new(Capacity: 3, Tasks: 2, Operations: 1, Shards: 2);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(ScenarioRun run)
+    {
+        var held = new List<MessageToken>(run.Parameters.Capacity);
+        for (int i = 0; i < run.Parameters.Capacity - 1; i++)
+        {
+            if (run.Store(tryOnly: true, out MessageToken token) == MemoryError.None)
+            {
+                held.Add(token);
+            }
+        }
+
+        MessageToken[] taken = new MessageToken[run.Parameters.Tasks];
+        await run.RunTasksAsync(task =>
+        {
+            for (int round = 0; round < run.Parameters.Operations; round++)
+            {
+                if (task == 1 && round == 0 && held.Count > 0)
+                {
+                    run.Free(held[0], tryOnly: true);
+                }
+
+                if (run.Store(tryOnly: true, out MessageToken token) == MemoryError.None)
+                {
+                    if (round + 1 < run.Parameters.Operations)
+                    {
+                        run.Free(token, tryOnly: true);
+                    }
+                    else
+                    {
+                        taken[task] = token;
+                    }
+                }
+            }
+        }).ConfigureAwait(false);
+
+        foreach (MessageToken token in held.Skip(1).Concat(taken.Where(t => t != default)))
+        {
+            run.Free(token, tryOnly: false);
+        }
+    }
+}

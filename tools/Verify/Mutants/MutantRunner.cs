@@ -87,11 +87,11 @@ internal static class MutantRunner
             string harnessOutput = HarnessOutput(root, configuration);
             bool haveUnit = File.Exists(Path.Combine(unitOutput, "ManagerVerified.Tests.Unit.dll"));
             output.WriteLine(options.Exhaustive
-                ? $"Mutants: {selected.Count} of {catalog.Count}; harness: the model checker over the test suite's sizes (smallest first, {ModelBudgetSeconds(options)} s each at most); then {(haveUnit ? "the unit tests" : "no unit tests (build tests/Unit to include them)")} for survivors"
+                ? $"Mutants: {selected.Count} of {catalog.Count}; harness: the model checker over the {(options.SuiteSizes == false ? "published" : "test suite's")} sizes (smallest first, {ModelBudgetSeconds(options)} s each at most); then {(haveUnit ? "the unit tests" : "no unit tests (build tests/Unit to include them)")} for survivors"
                 : $"Mutants: {selected.Count} of {catalog.Count}; harness: every scenario x {string.Join(",", strategies)} x {iterations} iterations; then {(haveUnit ? "the unit tests" : "no unit tests (build tests/Unit to include them)")} for survivors");
             foreach (Mutant mutant in selected)
             {
-                MutantResult result = RunOne(mutant, root, work, harnessOutput, strategies, iterations, haveUnit ? unitOutput : null, options.Exhaustive ? ModelBudgetSeconds(options) : null);
+                MutantResult result = RunOne(mutant, root, work, harnessOutput, strategies, iterations, haveUnit ? unitOutput : null, options.Exhaustive ? ModelBudgetSeconds(options) : null, options.SuiteSizes == false ? "published" : "suite", options.Scenario);
                 results.Add(result);
                 output.WriteLine(Line(result));
             }
@@ -133,7 +133,7 @@ internal static class MutantRunner
     /// <summary>With --exhaustive: the model checker's time budget per configuration (--time-budget, default 30 s).</summary>
     private static int ModelBudgetSeconds(Options options) => options.TimeBudget ?? 30;
 
-    private static MutantResult RunOne(Mutant mutant, string root, string work, string harnessOutput, ExplorationStrategy[] strategies, uint iterations, string? unitOutput, int? modelBudget)
+    private static MutantResult RunOne(Mutant mutant, string root, string work, string harnessOutput, ExplorationStrategy[] strategies, uint iterations, string? unitOutput, int? modelBudget, string sizes, string? scenario)
     {
         var clock = Stopwatch.StartNew();
         if (mutant.Equivalent is not null)
@@ -167,8 +167,9 @@ internal static class MutantRunner
             ModelKill? model = null;
             if (modelBudget is int budget)
             {
-                Child.Run(run, "dotnet", s_childBound, verify, "--exhaustive", "--suite-sizes", "--correct-only", "--stop-at-first-bug",
-                    "--time-budget", budget.ToString(CultureInfo.InvariantCulture), "--out", report);
+                string[] only = scenario is null ? [] : ["--scenario", scenario];
+                Child.Run(run, "dotnet", s_childBound, [verify, "--exhaustive", "--sizes", sizes, "--correct-only", "--stop-at-first-bug",
+                    "--time-budget", budget.ToString(CultureInfo.InvariantCulture), "--out", report, .. only]);
                 model = ModelKillOf(Path.Combine(report, "exhaustive.json"), out firstReport, out trace);
                 if (model is not null)
                 {
