@@ -179,6 +179,8 @@ public sealed class VerifyRunnerTests : IDisposable
 /// <summary>The runner's --exhaustive mode: the model checker's verdicts, its traces and their replay.</summary>
 public sealed class ExhaustiveRunnerTests : IDisposable
 {
+    private static readonly JsonSerializerOptions s_json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "mv-exhaustive-" + Guid.NewGuid().ToString("N"));
 
     public void Dispose()
@@ -203,7 +205,7 @@ public sealed class ExhaustiveRunnerTests : IDisposable
 
         Assert.True(exit == 0, output);
         Assert.Contains(" Complete ", output, StringComparison.Ordinal);
-        ExhaustiveRow row = Assert.Single(JsonSerializer.Deserialize<List<ExhaustiveRow>>(File.ReadAllText(Path.Combine(_folder, "exhaustive.json")), new JsonSerializerOptions { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } })!);
+        ExhaustiveRow row = Assert.Single(JsonSerializer.Deserialize<List<ExhaustiveRow>>(File.ReadAllText(Path.Combine(_folder, "exhaustive.json")), s_json)!);
         Assert.Equal(Harness.ModelChecking.ModelVerdict.Complete, row.Verdict);
         Assert.True(row.Executions > 1 && row.NaiveInterleavings > row.Executions, $"{row.Executions} of {row.NaiveInterleavings}");
     }

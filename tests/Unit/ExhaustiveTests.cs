@@ -22,11 +22,12 @@ public sealed class ExhaustiveTests
         ExhaustiveCase c = Case(name);
         var check = new ScenarioModelCheck(c.Scenario, c.Parameters);
 
-        ModelCheckResult result = check.Explore();
+        ModelCheckResult result = check.Explore(new ModelCheckOptions { PreemptionBound = c.PreemptionBound });
 
         if (c.ExpectedBug is null)
         {
-            Assert.True(result.Verdict == ModelVerdict.Complete, $"{name}: {result} {result.Counterexample?.Violation}");
+            ModelVerdict expected = c.PreemptionBound is null ? ModelVerdict.Complete : ModelVerdict.Bounded;
+            Assert.True(result.Verdict == expected, $"{name}: {result} {result.Counterexample?.Violation}");
             Assert.Null(result.Counterexample);
             Assert.True(result.Executions > 1, $"{name}: one execution means nothing interleaved");
             return;

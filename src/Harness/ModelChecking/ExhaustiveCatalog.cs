@@ -22,7 +22,7 @@ public sealed record ExhaustiveCase(Scenario Scenario, ScenarioParameters Parame
 public static class ExhaustiveCatalog
 {
     /// <summary>The test suite's configurations, smallest first (tasks, then operations, then slots): the correct
-    /// manager complete at each, then every planted bug found.</summary>
+    /// manager complete at each (bounded where a preemption bound is given), then every planted bug found.</summary>
     public static IReadOnlyList<ExhaustiveCase> Suite { get; } =
     [
         new(ScenarioCatalog.Churn, new(1, 2, 1)),
@@ -49,6 +49,10 @@ public static class ExhaustiveCatalog
         new(ScenarioCatalog.Churn, new(2, 2, 2)),
         new(ScenarioCatalog.Mixed, new(2, 2, 3)),
 
+        // Too large to explore whole (over 800,000 executions in 5 minutes without an end): every execution
+        // with at most 2 preemptions, a bounded verdict.
+        new(ScenarioCatalog.ForeignAndEpochTokens, new(1, 2, 1, StartGeneration: ScenarioCatalog.ForeignAndEpochTokens.Defaults.StartGeneration), PreemptionBound: 2),
+
         // Planted bugs: the narrow tags' ABA, at the smallest size that shows it (3 slots: with 2, a 1-bit
         // tag cannot wrap, the list's length and the tag having the same parity).
         new(ScenarioCatalog.AbaWindow, new(3, 2, 1, Bug: PlantedBug.TagZeroBits), SpecProperty.AbaSafety, 2),
@@ -62,7 +66,6 @@ public static class ExhaustiveCatalog
         .. Suite,
 
         // Too large to explore whole: every execution with at most 2 preemptions.
-        new(ScenarioCatalog.ForeignAndEpochTokens, new(1, 2, 1, StartGeneration: ScenarioCatalog.ForeignAndEpochTokens.Defaults.StartGeneration), PreemptionBound: 2),
         new(ScenarioCatalog.ShardedFreeList, new(3, 3, 1, Shards: 2), PreemptionBound: 2),
 
         new(ScenarioCatalog.Wraparound, new(2, 2, 2)),
