@@ -37,6 +37,7 @@ public sealed class ExhaustiveTests
         ModelCounterexample found = result.Counterexample!;
         Assert.Equal(c.ExpectedBug, found.Violation.Property);
         Assert.Equal(c.MinimalPreemptions, found.Preemptions);
+        Assert.True(found.Minimal, $"{name}: the searches with fewer preemptions were cut");
 
         // Minimal: with one preemption fewer the whole bounded space holds no violation.
         ModelCheckResult fewer = check.Explore(new ModelCheckOptions { PreemptionBound = found.Preemptions - 1 });

@@ -295,7 +295,11 @@ public sealed class ModelCheckerTests
         ModelCheckResult timed = ModelChecker.Explore((scheduler, sink) =>
         {
             var flag = new Shared(scheduler, 0);
-            Run(scheduler, 1, _ => outcomes.Add(scheduler.WaitUntil(() => flag.Plain == 1, giveUp: () => false)));
+            Run(scheduler, 1, _ =>
+            {
+                scheduler.WaitingOn(flag.Location);
+                outcomes.Add(scheduler.WaitUntil(() => flag.Plain == 1, giveUp: () => false));
+            });
         });
         Assert.Equal(ModelVerdict.Complete, timed.Verdict);
         Assert.Equal([false], outcomes); // nobody raises the flag: the only way out is giving up
@@ -303,7 +307,11 @@ public sealed class ModelCheckerTests
         ModelCheckResult blocked = ModelChecker.Explore((scheduler, sink) =>
         {
             var flag = new Shared(scheduler, 0);
-            Run(scheduler, 1, _ => scheduler.WaitUntil(() => flag.Plain == 1, giveUp: null));
+            Run(scheduler, 1, _ =>
+            {
+                scheduler.WaitingOn(flag.Location);
+                scheduler.WaitUntil(() => flag.Plain == 1, giveUp: null);
+            });
         });
         Assert.Equal(ModelVerdict.Violation, blocked.Verdict);
         Assert.Equal(SpecProperty.Deadlock, blocked.Counterexample!.Violation.Property);
@@ -393,6 +401,62 @@ public sealed class ModelCheckerTests
         Assert.Subset(expected, found);
     }
 
+    [Fact]
+    public void PreemptionBound_ThreeTasks_FindsTheViolationThatNeedsNoPreemption()
+    {
+        // Found by review: T2 stores y, T1 reads y then x, T0 stores x. Running T2, T1, T0 to their ends
+        // one after another (no preemption) shows a == 1 && b == 0; a bounded search must reach it at bound 0.
+        ModelProgram program = (scheduler, sink) =>
+        {
+            var x = new Shared(scheduler, 0);
+            var y = new Shared(scheduler, 1);
+            long a = -1, b = -1;
+            Run(scheduler, 3, t =>
+            {
+                switch (t)
+                {
+                    case 0:
+                        x.Store(1);
+                        break;
+                    case 1:
+                        a = y.Load();
+                        b = x.Load();
+                        break;
+                    default:
+                        y.Store(1);
+                        break;
+                }
+            });
+            if (a == 1 && b == 0)
+            {
+                sink.Report(SpecProperty.Other, "y seen set, x not");
+            }
+        };
+
+        ModelCheckResult bounded = ModelChecker.Explore(program, new ModelCheckOptions { PreemptionBound = 0, MinimizeCounterexample = false });
+        ModelCheckResult unbounded = ModelChecker.Explore(program);
+
+        Assert.Equal(ModelVerdict.Violation, bounded.Verdict);
+        Assert.Equal(0, unbounded.Counterexample!.Preemptions);
+        Assert.True(unbounded.Counterexample.Minimal);
+    }
+
+    [Fact]
+    public void ProgramWhoseReplayEndsEarly_IsRefusedAsNondeterministic()
+    {
+        // Found by review: a second phase only on the first run; the replay ends before its prefix does.
+        int runs = 0;
+        Assert.Throws<NondeterministicProgramException>(() => ModelChecker.Explore((scheduler, sink) =>
+        {
+            var x = new Shared(scheduler, 0);
+            Run(scheduler, 2, _ => x.Increment());
+            if (runs++ == 0)
+            {
+                Run(scheduler, 2, _ => x.Increment());
+            }
+        }));
+    }
+
     /// <summary>Switches away from a task that still has increments to make (its first step, which only
     /// starts it, may come before the other task's increments without counting).</summary>
     private static int Preemptions(string order)
@@ -407,6 +471,40 @@ public sealed class ModelCheckerTests
         }
 
         return preemptions;
+    }
+
+    [Fact]
+    public void WaitWithoutItsLocation_IsRefused()
+    {
+        // Unnamed, the waiting step would look independent of the write that ends the wait.
+        ModelCheckResult result = ModelChecker.Explore((scheduler, sink) =>
+            Run(scheduler, 1, _ => scheduler.WaitUntil(() => true, giveUp: null)));
+
+        Assert.Equal(SpecProperty.UnhandledException, result.Counterexample?.Violation.Property);
+        Assert.Contains("WaitingOn", result.Counterexample!.Violation.Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ProgramThatDependsOnSomethingElse_IsRefusedAsNondeterministic()
+    {
+        // Which variable the task touches depends on a counter outside the program: the replayed prefix
+        // accesses something else than it did, which the checker must refuse rather than trust.
+        int runs = 0;
+        Assert.Throws<NondeterministicProgramException>(() => ModelChecker.Explore((scheduler, sink) =>
+        {
+            int variable = runs++;
+            var x = new Shared(scheduler, variable);
+            var y = new Shared(scheduler, 100);
+            Run(scheduler, 2, t =>
+            {
+                if (t == 0)
+                {
+                    x.Increment();
+                }
+
+                y.Increment();
+            });
+        }));
     }
 
     [Fact]

@@ -46,7 +46,7 @@ internal static class Exhaustive
         {
             PreemptionBound = options.PreemptionBound,
             MaxExecutions = options.MaxExecutions,
-            TimeBudget = options.TimeBudget is int seconds ? TimeSpan.FromSeconds(seconds) : null,
+            TimeBudget = TimeSpan.FromSeconds(options.TimeBudget ?? DefaultTimeBudgetSeconds),
         };
 
         IEnumerable<ExhaustiveCase> cases = options.Capacity is not null || options.Tasks is not null || options.Operations is not null || options.TagBits is not null
@@ -91,7 +91,7 @@ internal static class Exhaustive
         string? traceFile = null;
         if (result.Counterexample is { } counterexample)
         {
-            string name = $"{c.Scenario.Name}-{c.Parameters.Capacity}c{c.Parameters.Tasks}t{c.Parameters.Operations}o{(c.Parameters.TagBits is int b ? $"-{b}b" : string.Empty)}";
+            string name = $"{c.Scenario.Name}-{c.Parameters.Capacity}c{c.Parameters.Tasks}t{c.Parameters.Operations}o{(c.Parameters.TagBits is int b ? $"-{b}b" : c.Parameters.Bug == PlantedBug.TagZeroBits ? "-0b" : string.Empty)}";
             traceFile = Path.Combine(options.Output, "traces", name + ModelTraceExtension);
             Directory.CreateDirectory(Path.GetDirectoryName(traceFile)!);
             File.WriteAllText(traceFile, counterexample.Trace.Serialize(check.TraceHeader));
@@ -104,6 +104,9 @@ internal static class Exhaustive
             result.Elapsed.TotalSeconds, result.Cuts, result.Counterexample?.Violation.Property, result.Counterexample?.Violation.Details,
             result.Counterexample?.Preemptions, result.Counterexample?.Steps, traceFile, result.PreemptionBound);
     }
+
+    /// <summary>Each configuration stops after this long unless --time-budget says otherwise (its verdict is then bounded).</summary>
+    public const int DefaultTimeBudgetSeconds = 60;
 
     /// <summary>The extension of the model checker's trace files (the case file beside it: FILE.case.json).</summary>
     public const string ModelTraceExtension = ".model.trace";
@@ -134,6 +137,6 @@ internal static class Exhaustive
 
     private static string Size(ScenarioParameters p) =>
         $"cap {p.Capacity}, {p.Tasks} tasks x {p.Operations} ops"
-        + (p.TagBits is int bits ? $", {bits}-bit tag" : string.Empty)
+        + (p.TagBits is int bits ? $", {bits}-bit tag" : p.Bug == PlantedBug.TagZeroBits ? ", 0-bit tag" : string.Empty)
         + (p.Shards > 1 ? $", {p.Shards} shards" : string.Empty);
 }

@@ -13,7 +13,8 @@ internal sealed class Options
 
         usage: dotnet run --project tools/Verify -- [options]
           --iterations N      iterations per correct-manager scenario, strategy and seed (default 300)
-          --time-budget S     also stop each exploration after S seconds
+          --time-budget S     also stop each exploration after S seconds (with --exhaustive: each configuration,
+                              default 60)
           --bug-budget N      iteration budget to catch each planted bug (default 20000)
           --seeds N           seeds per planted bug and strategy, spaced widely (default 1)
           --seed N            first seed (default 7919)

@@ -30,7 +30,8 @@ public interface IScheduler
     void Point();
 
     /// <summary>Blocks until <paramref name="condition"/> holds (true), or until the wait gives up (false).
-    /// The condition must use plain reads.</summary>
+    /// The condition must use plain reads; a task names the location it reads with <see cref="WaitingOn"/>
+    /// first (the model checker refuses a wait that does not).</summary>
     /// <param name="condition">What the wait waits for.</param>
     /// <param name="giveUp">Null: wait for ever. Otherwise the wait may give up: on real threads when this
     /// returns true (a deadline; it throws when cancelled); under Coyote at a point Coyote chooses, so

@@ -205,8 +205,9 @@ public sealed class VerificationContext
     internal int TaskCount { get; set; }
 
     /// <summary>The current task's call was invoked (<paramref name="response"/> false) or returned: for the
-    /// model checker, a response writes the task's history and an invocation reads every other task's, so
-    /// no execution counted as equivalent has another real-time order of calls.</summary>
+    /// model checker, a response writes the task's history and an invocation (at a scheduling point of its
+    /// own) reads every other task's, so no execution counted as equivalent has another real-time order of
+    /// calls, and every order of a response and a later call of another task is explored.</summary>
     internal void HistoryEvent(bool response)
     {
         int task = CurrentTask;
@@ -220,6 +221,10 @@ public sealed class VerificationContext
             Scheduler.Accessed(new Location(LocationKind.History, task), AccessKind.ReleaseStore);
             return;
         }
+
+        // An invocation starts a step of its own: other tasks may run (and return) between the task's
+        // previous response and this call, which makes the real-time order stricter.
+        Scheduler.Point();
 
         for (int other = 1; other <= TaskCount; other++)
         {

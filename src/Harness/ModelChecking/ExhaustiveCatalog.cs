@@ -47,7 +47,6 @@ public static class ExhaustiveCatalog
         new(ScenarioCatalog.ReadersWriter, new(1, 2, 2)),
         new(ScenarioCatalog.EpochWrap, new(1, 2, 2, StartGeneration: ScenarioCatalog.EpochWrap.Defaults.StartGeneration)),
         new(ScenarioCatalog.Churn, new(2, 2, 2)),
-        new(ScenarioCatalog.Mixed, new(2, 2, 3)),
 
         // Too large to explore whole (over 800,000 executions in 5 minutes without an end): every execution
         // with at most 2 preemptions, a bounded verdict.
@@ -78,6 +77,7 @@ public static class ExhaustiveCatalog
         new(ScenarioCatalog.CopyVersusWrite, new(1, 2, 2)),
         new(ScenarioCatalog.GuardCopies, new(1, 2, 2)),
         new(ScenarioCatalog.PoisonedWrites, new(1, 2, 2)),
+        new(ScenarioCatalog.Mixed, new(2, 2, 3)),
         new(ScenarioCatalog.Mixed, new(2, 2, 4)),
         new(ScenarioCatalog.Mixed, new(2, 2, 6)),
         new(ScenarioCatalog.Churn, new(1, 3, 1)),

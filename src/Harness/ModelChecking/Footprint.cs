@@ -59,6 +59,27 @@ public sealed class Footprint
         return false;
     }
 
+    /// <summary>True when <paramref name="other"/> has the same accesses (a replayed step must).</summary>
+    public bool SameAs(Footprint other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other._locations.Count != _locations.Count)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < _locations.Count; i++)
+        {
+            int j = other._locations.IndexOf(_locations[i]);
+            if (j < 0 || other._writes[j] != _writes[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>A new footprint with the accesses of both.</summary>
     public Footprint Union(Footprint? other)
     {

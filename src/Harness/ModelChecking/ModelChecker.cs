@@ -22,14 +22,24 @@ public static class ModelChecker
         ModelCheckResult result = Search(program, options, options.PreemptionBound, stopwatch);
         if (result.Counterexample is { } found && options.MinimizeCounterexample)
         {
+            // Each smaller bound gets the whole time budget again; the counterexample is minimal only when
+            // every smaller bound was searched to its end without a violation.
+            bool minimal = true;
             for (int bound = 0; bound < found.Preemptions; bound++)
             {
-                ModelCheckResult bounded = Search(program, options with { MaxExecutions = null }, bound, stopwatch);
+                ModelCheckResult bounded = Search(program, options with { MaxExecutions = null }, bound, Stopwatch.StartNew());
                 if (bounded.Counterexample is not null)
                 {
-                    result = result with { Counterexample = bounded.Counterexample };
+                    result = result with { Counterexample = bounded.Counterexample with { Minimal = minimal } };
                     break;
                 }
+
+                minimal &= bounded.LimitReached is null && bounded.StepBoundCuts == 0;
+            }
+
+            if (result.Counterexample == found)
+            {
+                result = result with { Counterexample = found with { Minimal = minimal } };
             }
         }
 

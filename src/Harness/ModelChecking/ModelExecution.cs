@@ -52,6 +52,7 @@ internal sealed class ModelExecution : IScheduler, IDisposable
     public Task RunTasks(int count, Action<int> body)
     {
         ArgumentNullException.ThrowIfNull(body);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 63); // tasks are bits of a 64-bit set, 0 being the set-up
         if (t_worker is not null)
         {
             throw new InvalidOperationException("the model checker runs tasks from the set-up only, not from inside a task");
@@ -124,7 +125,15 @@ internal sealed class ModelExecution : IScheduler, IDisposable
     {
         if (stepEnded)
         {
-            _search.StepEnded(_footprint);
+            try
+            {
+                _search.StepEnded(_footprint);
+            }
+            catch (NondeterministicProgramException e)
+            {
+                _diverged ??= e; // thrown on a task's thread: the set-up rethrows it
+                return Abandon(AbandonReason.Diverged);
+            }
         }
 
         ulong enabled = 0;
@@ -138,7 +147,18 @@ internal sealed class ModelExecution : IScheduler, IDisposable
             }
 
             unfinished = true;
-            if (w.Wait is not { } wait || wait.CanGiveUp || wait.Condition())
+            bool ready;
+            try
+            {
+                ready = w.Wait is not { } wait || wait.CanGiveUp || wait.Condition();
+            }
+            catch (Exception e) when (e is not ExecutionAbandonedException)
+            {
+                _sink.Report(SpecProperty.UnhandledException, $"the wait condition of task {w.Id} threw {e}");
+                return Abandon(AbandonReason.Deadlock);
+            }
+
+            if (ready)
             {
                 enabled |= 1UL << id;
             }
@@ -322,6 +342,11 @@ internal sealed class ModelExecution : IScheduler, IDisposable
             _sink.Report(SpecProperty.Deadlock, "the set-up waits for a condition only a task could make true, and no task runs");
             Abandon(AbandonReason.Deadlock);
             throw new ExecutionAbandonedException();
+        }
+
+        if (worker.WaitLocation is null)
+        {
+            throw new InvalidOperationException("a task's wait must name what it waits on (IScheduler.WaitingOn) first: the model checker orders the waiting step after the writes of that location");
         }
 
         worker.Wait = new PendingWait(condition, giveUp is not null);

@@ -18,8 +18,9 @@ namespace ManagerVerified.Harness.ModelChecking;
 /// <item>Choices inside a step (a shard hint, a timed wait giving up) are explored exhaustively: each value
 /// is its own child of the node.</item>
 /// </list>
-/// With a preemption bound, sleep sets are off (they are unsound under a bound) and every race also backtracks at
-/// the last context switch before it (Coons, Musuvathi, McKinley, "Bounded partial-order reduction", 2013).
+/// With a preemption bound there is no reduction: every enabled task is an alternative at every node, as far
+/// as the bound allows (iterative context bounding, Musuvathi and Qadeer 2007: complete for its bound; DPOR
+/// and sleep sets under a bound miss executions within it, Coons, Musuvathi, McKinley 2013).
 /// Proofs and what "complete" means: docs/verification.md.
 /// </summary>
 internal sealed class ModelSearch
@@ -89,7 +90,10 @@ internal sealed class ModelSearch
             }
 
             node.Thread = chosen;
-            node.Backtrack = Bit(chosen);
+
+            // Bounded: every enabled task is an alternative at every node, within the bound (iterative
+            // context bounding, complete for its bound); unbounded: DPOR adds the alternatives races need.
+            node.Backtrack = _bound is null ? Bit(chosen) : enabled;
             _stack.Add(node);
         }
 
@@ -129,16 +133,29 @@ internal sealed class ModelSearch
         return node.Choice;
     }
 
-    /// <summary>The step just taken accessed <paramref name="footprint"/>.</summary>
-    internal void StepEnded(Footprint footprint) => _stack[_depth - 1].Event = footprint;
+    /// <summary>The step just taken accessed <paramref name="footprint"/>. A replayed step must access what it did before.</summary>
+    internal void StepEnded(Footprint footprint)
+    {
+        Node node = _stack[_depth - 1];
+        if (node.Event is { } before && !before.SameAs(footprint))
+        {
+            throw new NondeterministicProgramException($"replaying step {_depth - 1} (task {node.Thread}): it accessed {footprint}, but {before} before");
+        }
+
+        node.Event = footprint;
+    }
 
     /// <summary>Ends an execution: finds the races of its new steps, then moves to the next execution's
     /// prefix. False when nothing is left to explore.</summary>
     internal bool EndExecution()
     {
-        if (_forced is null)
+        if (_depth < _stack.Count)
         {
-            _stack.RemoveRange(_depth, _stack.Count - _depth); // a sleep-blocked execution's unfinished node
+            throw new NondeterministicProgramException($"the execution ended after {_depth} steps, before the {_stack.Count} it replays");
+        }
+
+        if (_forced is null && _bound is null)
+        {
             AddBacktracking(Math.Max(0, _replayTo - 1));
         }
 
@@ -323,19 +340,6 @@ internal sealed class ModelSearch
 
         Node node = _stack[start + j];
         AddInitial(node, initials, racer);
-        if (_bound is not null)
-        {
-            // Bounded: the reversal may need a preemption the bound forbids at j; a switch where the
-            // running task changes anyway costs none.
-            for (int i = start + j - 1; i >= start; i--)
-            {
-                if (i == start || _stack[i - 1].Thread != _stack[i].Thread)
-                {
-                    AddInitial(_stack[i], initials, racer);
-                    break;
-                }
-            }
-        }
     }
 
     private static void AddInitial(Node node, ulong initials, int racer)

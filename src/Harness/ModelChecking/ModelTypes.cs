@@ -104,7 +104,9 @@ public sealed record ModelTrace(IReadOnlyList<ModelDecision> Decisions)
 /// <param name="Preemptions">Its preemptions.</param>
 /// <param name="Steps">Its scheduling steps (steps of concurrent tasks).</param>
 /// <param name="PreemptionBound">The preemption bound of the search that found it (null: none).</param>
-public sealed record ModelCounterexample(Violation Violation, ModelTrace Trace, int Preemptions, int Steps, int? PreemptionBound);
+/// <param name="Minimal">True when every smaller preemption bound was searched to its end without a violation
+/// (no execution with fewer preemptions shows any); false when a limit cut one of those searches or they were not run.</param>
+public sealed record ModelCounterexample(Violation Violation, ModelTrace Trace, int Preemptions, int Steps, int? PreemptionBound, bool Minimal = false);
 
 /// <summary>What a model-checking run explored and found.</summary>
 /// <param name="Verdict">Complete, bounded, or a violation.</param>
