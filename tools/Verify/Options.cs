@@ -41,7 +41,8 @@ internal sealed class Options
           --sizes suite|published  with --exhaustive: the test suite's sizes, or the published table (the default;
                               with --mutants the default is suite)
           --mutants           run the mutant catalog (tests/Mutants) against the default suite's harness: kill matrix
-                              (with --exhaustive: against the model checker at the suite's sizes, smallest first)
+                              (with --exhaustive: against the model checker at the suite's sizes, smallest first,
+                              or at the one size --scenario/--capacity/--tasks/--operations/--preemption-bound give)
           --mutant ID[,ID]    only these catalog mutants (implies --mutants)
           --list              list the scenarios and planted bugs
           --help              this text

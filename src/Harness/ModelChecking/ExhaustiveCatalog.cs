@@ -52,6 +52,11 @@ public static class ExhaustiveCatalog
         // with at most 2 preemptions, a bounded verdict.
         new(ScenarioCatalog.ForeignAndEpochTokens, new(1, 2, 1, StartGeneration: ScenarioCatalog.ForeignAndEpochTokens.Defaults.StartGeneration), PreemptionBound: 2),
 
+        // Three tasks, two operations each (where Coyote finds a Timeout misreported and a Replace that keeps
+        // the poison): every execution with at most 1 preemption.
+        new(ScenarioCatalog.TimedWaits, new(1, 3, 2), PreemptionBound: 1),
+        new(ScenarioCatalog.PoisonedWrites, new(1, 3, 2), PreemptionBound: 1),
+
         // Planted bugs: the narrow tags' ABA, at the smallest size that shows it (3 slots: with 2, a 1-bit
         // tag cannot wrap, the list's length and the tag having the same parity).
         new(ScenarioCatalog.AbaWindow, new(3, 2, 1, Bug: PlantedBug.TagZeroBits), SpecProperty.AbaSafety, 2),

@@ -57,8 +57,19 @@ internal static class MutantRunner
     /// <summary>Tests that build or read the repository itself cannot run from a copied output folder.</summary>
     private const string UnitFilter = "FullyQualifiedName!~SampleTests&FullyQualifiedName!~HangDetectionTests&FullyQualifiedName!~ReadmeExampleTests&FullyQualifiedName!~DocReferenceTests&FullyQualifiedName!~WorkflowTests";
 
+    /// <summary>With --exhaustive: one size of the command line (--capacity, --tasks, --operations,
+    /// --preemption-bound) instead of the catalog's, passed to every mutant's run.</summary>
+    private static string[] s_sizeArguments = [];
+
     public static int Run(Options options, TextWriter output, TextWriter error)
     {
+        s_sizeArguments =
+        [
+            .. options.Capacity is int c ? new[] { "--capacity", c.ToString(CultureInfo.InvariantCulture) } : [],
+            .. options.Tasks is int t ? new[] { "--tasks", t.ToString(CultureInfo.InvariantCulture) } : [],
+            .. options.Operations is int o ? new[] { "--operations", o.ToString(CultureInfo.InvariantCulture) } : [],
+            .. options.PreemptionBound is int b ? new[] { "--preemption-bound", b.ToString(CultureInfo.InvariantCulture) } : [],
+        ];
         string? root = MutantCatalog.FindRepositoryRoot(AppContext.BaseDirectory) ?? MutantCatalog.FindRepositoryRoot(Directory.GetCurrentDirectory());
         if (root is null)
         {
@@ -167,7 +178,7 @@ internal static class MutantRunner
             ModelKill? model = null;
             if (modelBudget is int budget)
             {
-                string[] only = scenario is null ? [] : ["--scenario", scenario];
+                string[] only = [.. scenario is null ? [] : new[] { "--scenario", scenario }, .. s_sizeArguments];
                 Child.Run(run, "dotnet", s_childBound, [verify, "--exhaustive", "--sizes", sizes, "--correct-only", "--stop-at-first-bug",
                     "--time-budget", budget.ToString(CultureInfo.InvariantCulture), "--out", report, .. only]);
                 model = ModelKillOf(Path.Combine(report, "exhaustive.json"), out firstReport, out trace);
