@@ -340,6 +340,58 @@ public sealed class ModelCheckerTests
     }
 
     [Fact]
+    public void TaskSpinningAlone_IsALivelock_ButSpinningWhileAnotherCanRunIsNot()
+    {
+        // Task 1 spins until task 0 sets the flag. Correct: whenever task 1 runs alone, task 0 has finished and
+        // set it. The broken version never sets it: task 1 then spins alone, which is reported.
+        static ModelCheckResult Explore(bool sets) => ModelChecker.Explore(
+            (scheduler, sink) =>
+            {
+                var flag = new Shared(scheduler, 0);
+                Run(scheduler, 2, t =>
+                {
+                    if (t == 0)
+                    {
+                        flag.Store(sets ? 1 : 0);
+                        return;
+                    }
+
+                    while (flag.Load() == 0)
+                    {
+                    }
+                });
+            },
+            new ModelCheckOptions { MaxSteps = 400, LivelockSteps = 100 });
+
+        ModelCheckResult correct = Explore(sets: true);
+        Assert.Null(correct.Counterexample);
+        Assert.Equal(ModelVerdict.Bounded, correct.Verdict); // schedules that starve task 0 are cut, not reported
+        Assert.True(correct.StepBoundCuts > 0);
+
+        ModelCheckResult broken = Explore(sets: false);
+        Assert.Equal(ModelVerdict.Violation, broken.Verdict);
+        Assert.Equal(SpecProperty.StepBound, broken.Counterexample!.Violation.Property);
+        Assert.Contains("livelock", broken.Counterexample.Violation.Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SetUpSpinningAlone_IsALivelock()
+    {
+        ModelCheckResult result = ModelChecker.Explore(
+            (scheduler, sink) =>
+            {
+                var flag = new Shared(scheduler, 0);
+                while (flag.Load() == 0)
+                {
+                }
+            },
+            new ModelCheckOptions { LivelockSteps = 50 });
+
+        Assert.Equal(ModelVerdict.Violation, result.Verdict);
+        Assert.Equal(SpecProperty.StepBound, result.Counterexample!.Violation.Property);
+    }
+
+    [Fact]
     public void PreemptionBound_MakesTheVerdictBounded_AndCutsAlternatives()
     {
         ModelCheckResult result = ModelChecker.Explore(

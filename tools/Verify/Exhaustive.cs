@@ -42,16 +42,18 @@ internal static class Exhaustive
     public static int Run(Options options, TextWriter output)
     {
         Directory.CreateDirectory(options.Output);
+        bool custom = options.Capacity is not null || options.Tasks is not null || options.Operations is not null || options.TagBits is not null;
+        ExhaustiveSizes sizes = options.Sizes ?? ExhaustiveSizes.Published;
         var modelOptions = new ModelCheckOptions
         {
             PreemptionBound = options.PreemptionBound,
             MaxExecutions = options.MaxExecutions,
-            TimeBudget = TimeSpan.FromSeconds(options.TimeBudget ?? DefaultTimeBudgetSeconds),
+            TimeBudget = TimeSpan.FromSeconds(options.TimeBudget ?? (custom || sizes == ExhaustiveSizes.Beyond ? DefaultTimeBudgetSeconds : PublishedTimeBudgetSeconds)),
         };
 
-        IEnumerable<ExhaustiveCase> cases = options.Capacity is not null || options.Tasks is not null || options.Operations is not null || options.TagBits is not null
+        IEnumerable<ExhaustiveCase> cases = custom
             ? ScenarioCatalog.All.Where(options.Matches).Select(s => Custom(s, options))
-            : (options.SuiteSizes == true ? ExhaustiveCatalog.Suite : ExhaustiveCatalog.Published).Where(c => options.Matches(c.Scenario) && (!options.CorrectOnly || c.ExpectedBug is null) && (!options.BugsOnly || c.ExpectedBug is not null));
+            : ExhaustiveCatalog.Of(sizes).Where(c => options.Matches(c.Scenario) && (!options.CorrectOnly || c.ExpectedBug is null) && (!options.BugsOnly || c.ExpectedBug is not null));
 
         int exit = 0;
         var rows = new List<ExhaustiveRow>();
@@ -105,8 +107,12 @@ internal static class Exhaustive
             result.Counterexample?.Preemptions, result.Counterexample?.Steps, traceFile, result.PreemptionBound);
     }
 
-    /// <summary>Each configuration stops after this long unless --time-budget says otherwise (its verdict is then bounded).</summary>
+    /// <summary>A configuration beyond the published sizes (or one the command line gives) stops after this long
+    /// unless --time-budget says otherwise (its verdict is then bounded).</summary>
     public const int DefaultTimeBudgetSeconds = 60;
+
+    /// <summary>The published sizes and the suite's: a safety net only, each completes well within it.</summary>
+    public const int PublishedTimeBudgetSeconds = 600;
 
     /// <summary>The extension of the model checker's trace files (the case file beside it: FILE.case.json).</summary>
     public const string ModelTraceExtension = ".model.trace";

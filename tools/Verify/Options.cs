@@ -1,5 +1,6 @@
 using System.Globalization;
 using ManagerVerified.Harness.Exploration;
+using ManagerVerified.Harness.ModelChecking;
 using ManagerVerified.Harness.Scenarios;
 
 namespace ManagerVerified.Verify;
@@ -38,8 +39,9 @@ internal sealed class Options
           --preemption-bound N  with --exhaustive: at most N preemptions per execution (the verdict is then bounded)
           --max-executions N  with --exhaustive: stop each configuration after N executions (bounded)
           --stop-at-first-bug with --exhaustive: stop at the first configuration whose verdict is wrong
-          --sizes suite|published  with --exhaustive: the test suite's sizes, or the published table (the default;
-                              with --mutants the default is suite)
+          --sizes suite|published|beyond  with --exhaustive: the test suite's sizes; the published table, every
+                              size the correct manager is complete at (the default; with --mutants, suite is);
+                              or the larger sizes beyond it (bounded: 60 s each unless --time-budget)
           --mutants           run the mutant catalog (tests/Mutants) against the default suite's harness: kill matrix
                               (with --exhaustive: against the model checker at the suite's sizes, smallest first,
                               or at the one size --scenario/--capacity/--tasks/--operations/--preemption-bound give)
@@ -106,7 +108,7 @@ internal sealed class Options
     public bool StopAtFirstBug { get; private set; }
 
     /// <summary>--sizes: null for the mode's default (published; suite with --mutants).</summary>
-    public bool? SuiteSizes { get; private set; }
+    public ExhaustiveSizes? Sizes { get; private set; }
 
     public bool Help { get; private set; }
 
@@ -181,11 +183,12 @@ internal sealed class Options
                 case "--exhaustive": o.Exhaustive = true; break;
                 case "--stop-at-first-bug": o.StopAtFirstBug = true; break;
                 case "--sizes":
-                    o.SuiteSizes = Value() switch
+                    o.Sizes = Value() switch
                     {
-                        "suite" => true,
-                        "published" => false,
-                        string other => throw new ArgumentException($"--sizes takes suite or published, not '{other}'"),
+                        "suite" => ExhaustiveSizes.Suite,
+                        "published" => ExhaustiveSizes.Published,
+                        "beyond" => ExhaustiveSizes.Beyond,
+                        string other => throw new ArgumentException($"--sizes takes suite, published or beyond, not '{other}'"),
                     };
                     break;
                 case "--preemption-bound": o.PreemptionBound = (int)Count(0, 100); break;

@@ -13,8 +13,9 @@ public sealed class VerificationContext
 {
     private readonly ManagerMonitor[] _monitors;
 
-    /// <summary>Creates the context of one run over a manager of <paramref name="capacity"/> slots.</summary>
-    public VerificationContext(IScheduler scheduler, ViolationSink sink, int capacity, PlantedBug bug = PlantedBug.None, MonitorSet monitors = MonitorSet.All)
+    /// <summary>Creates the context of one run over a manager of <paramref name="capacity"/> slots that issue
+    /// <paramref name="firstGeneration"/> first (0: the production first generation).</summary>
+    public VerificationContext(IScheduler scheduler, ViolationSink sink, int capacity, PlantedBug bug = PlantedBug.None, MonitorSet monitors = MonitorSet.All, UInt128 firstGeneration = default)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(sink);
@@ -47,7 +48,7 @@ public sealed class VerificationContext
 
         if (monitors.HasFlag(MonitorSet.StaleToken))
         {
-            StaleTokens = new StaleTokenMonitor(sink, capacity);
+            StaleTokens = new StaleTokenMonitor(sink, capacity, firstGeneration);
             list.Add(StaleTokens);
         }
 

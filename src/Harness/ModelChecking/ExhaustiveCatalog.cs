@@ -16,14 +16,27 @@ public sealed record ExhaustiveCase(Scenario Scenario, ScenarioParameters Parame
     public override string ToString() => $"{Scenario.Name} {Parameters}" + (PreemptionBound is int bound ? $" preemptions<={bound}" : string.Empty);
 }
 
-/// <summary>The sizes the model checker explores: <see cref="Suite"/> in <c>dotnet test</c> (each complete, about a
-/// minute together on 2 cores), <see cref="Published"/> in the runner's <c>--exhaustive</c>, smallest first
-/// (docs/verification.md has the table, with the verdict and the executions of each).</summary>
+/// <summary>Which of <see cref="ExhaustiveCatalog"/>'s lists of sizes.</summary>
+public enum ExhaustiveSizes
+{
+    /// <summary><see cref="ExhaustiveCatalog.Suite"/>: <c>dotnet test</c>'s.</summary>
+    Suite,
+
+    /// <summary><see cref="ExhaustiveCatalog.Published"/>: every size the correct manager is complete at.</summary>
+    Published,
+
+    /// <summary><see cref="ExhaustiveCatalog.Beyond"/>: larger sizes, explored as far as a bound allows.</summary>
+    Beyond,
+}
+
+/// <summary>The sizes the model checker explores: <see cref="Suite"/> in <c>dotnet test</c> (about a minute and a
+/// half together on 2 cores), <see cref="Published"/> in the runner's <c>--exhaustive</c> (the correct manager
+/// complete at every one), <see cref="Beyond"/> with <c>--sizes beyond</c> (bounded verdicts); smallest first.
+/// docs/verification.md has the tables, with the verdict and the executions of each.</summary>
 public static class ExhaustiveCatalog
 {
-    /// <summary>The test suite's configurations, smallest first (tasks, then operations, then slots): the correct
-    /// manager complete at each (bounded where a preemption bound is given), then every planted bug found.</summary>
-    public static IReadOnlyList<ExhaustiveCase> Suite { get; } =
+    // The suite's sizes the correct manager is complete at, smallest first (tasks, then operations, then slots).
+    private static readonly ExhaustiveCase[] s_suiteComplete =
     [
         new(ScenarioCatalog.Churn, new(1, 2, 1)),
         new(ScenarioCatalog.Exhaustion, new(1, 2, 1)),
@@ -35,6 +48,8 @@ public static class ExhaustiveCatalog
         new(ScenarioCatalog.BorrowsVersusFree, new(1, 2, 1)),
         new(ScenarioCatalog.CopyVersusWrite, new(1, 2, 1)),
         new(ScenarioCatalog.GuardCopies, new(1, 2, 1)),
+        new(ScenarioCatalog.WriteGuardCopies, new(1, 2, 1)),
+        new(ScenarioCatalog.LastGeneration, new(1, 2, 1, StartGeneration: ScenarioCatalog.LastGeneration.Defaults.StartGeneration)),
         new(ScenarioCatalog.Churn, new(2, 2, 1)),
         new(ScenarioCatalog.Wraparound, new(2, 2, 1)),
         new(ScenarioCatalog.Exhaustion, new(2, 2, 1)),
@@ -47,48 +62,80 @@ public static class ExhaustiveCatalog
         new(ScenarioCatalog.ReadersWriter, new(1, 2, 2)),
         new(ScenarioCatalog.EpochWrap, new(1, 2, 2, StartGeneration: ScenarioCatalog.EpochWrap.Defaults.StartGeneration)),
         new(ScenarioCatalog.Churn, new(2, 2, 2)),
+    ];
 
-        // Too large to explore whole (over 800,000 executions in 5 minutes without an end): every execution
-        // with at most 2 preemptions, a bounded verdict.
+    // The suite's sizes too large to explore whole: every execution with at most the bound's preemptions.
+    private static readonly ExhaustiveCase[] s_suiteBounded =
+    [
+        // Over 800,000 executions in 5 minutes without an end; 2 preemptions is what the epoch mutants need.
         new(ScenarioCatalog.ForeignAndEpochTokens, new(1, 2, 1, StartGeneration: ScenarioCatalog.ForeignAndEpochTokens.Defaults.StartGeneration), PreemptionBound: 2),
 
         // Three tasks, two operations each (where Coyote finds a Timeout misreported and a Replace that keeps
         // the poison): every execution with at most 1 preemption.
         new(ScenarioCatalog.TimedWaits, new(1, 3, 2), PreemptionBound: 1),
         new(ScenarioCatalog.PoisonedWrites, new(1, 3, 2), PreemptionBound: 1),
+    ];
 
-        // Planted bugs: the narrow tags' ABA, at the smallest size that shows it (3 slots: with 2, a 1-bit
-        // tag cannot wrap, the list's length and the tag having the same parity).
+    // Planted bugs: the narrow tags' ABA, at the smallest size that shows it (3 slots: with 2, a 1-bit tag cannot
+    // wrap, the list's length and the tag having the same parity).
+    private static readonly ExhaustiveCase[] s_suiteBugs =
+    [
         new(ScenarioCatalog.AbaWindow, new(3, 2, 1, Bug: PlantedBug.TagZeroBits), SpecProperty.AbaSafety, 2),
         new(ScenarioCatalog.AbaWindow, new(3, 2, 1, TagBits: 1, Bug: PlantedBug.NarrowTagWraps), SpecProperty.AbaSafety, 2),
         new(ScenarioCatalog.AbaWindow, new(3, 2, 1, TagBits: 2, Bug: PlantedBug.NarrowTagWraps), SpecProperty.AbaSafety, 2),
     ];
 
-    /// <summary>The runner's configurations: the suite's, then larger ones (a time budget may make these bounded).</summary>
+    /// <summary>The test suite's configurations: the correct manager complete at each (bounded where a preemption
+    /// bound is given), then every planted bug found.</summary>
+    public static IReadOnlyList<ExhaustiveCase> Suite { get; } = [.. s_suiteComplete, .. s_suiteBounded, .. s_suiteBugs];
+
+    /// <summary>The published sizes: every one the correct manager is complete at (the suite's, then larger ones,
+    /// up to about two minutes each on 2 cores), then the planted bugs (the 3-bit tag's under a preemption bound).</summary>
     public static IReadOnlyList<ExhaustiveCase> Published { get; } =
     [
-        .. Suite,
-
-        // Too large to explore whole: every execution with at most 2 preemptions.
-        new(ScenarioCatalog.ShardedFreeList, new(3, 3, 1, Shards: 2), PreemptionBound: 2),
-
-        new(ScenarioCatalog.Wraparound, new(2, 2, 2)),
-        new(ScenarioCatalog.Exhaustion, new(2, 2, 2)),
-        new(ScenarioCatalog.ShardedFreeList, new(2, 2, 2, Shards: 2)),
-        new(ScenarioCatalog.BorrowsVersusFree, new(1, 2, 2)),
+        .. s_suiteComplete,
+        new(ScenarioCatalog.WriteGuardCopies, new(1, 2, 2)),
+        new(ScenarioCatalog.LastGeneration, new(1, 2, 2, StartGeneration: ScenarioCatalog.LastGeneration.Defaults.StartGeneration)),
         new(ScenarioCatalog.TimedWaits, new(1, 2, 2)),
+        new(ScenarioCatalog.Wraparound, new(2, 2, 2)),
+        new(ScenarioCatalog.Churn, new(1, 2, 3)),
+        new(ScenarioCatalog.Exhaustion, new(1, 2, 3)),
+        new(ScenarioCatalog.Wraparound, new(1, 2, 3)),
+        new(ScenarioCatalog.EpochWrap, new(1, 2, 3, StartGeneration: ScenarioCatalog.EpochWrap.Defaults.StartGeneration)),
         new(ScenarioCatalog.AbaWindow, new(3, 2, 1)),
+        new(ScenarioCatalog.Churn, new(1, 3, 1)),
+        .. s_suiteBugs,
+
         // 8 head CASes inside the victim's window: the unbounded search's first minute does not reach it;
         // every execution with at most 2 preemptions does (and the bug needs 2).
         new(ScenarioCatalog.AbaWindow, new(3, 2, 3, TagBits: 3, Bug: PlantedBug.NarrowTagWraps), SpecProperty.AbaSafety, 2, PreemptionBound: 2),
+    ];
+
+    /// <summary>Beyond the published sizes: the correct manager explored as far as a preemption bound or a time
+    /// limit allows (a bounded verdict, never complete): the suite's bounded sizes, then larger ones.</summary>
+    public static IReadOnlyList<ExhaustiveCase> Beyond { get; } =
+    [
+        .. s_suiteBounded,
+        new(ScenarioCatalog.ShardedFreeList, new(3, 3, 1, Shards: 2), PreemptionBound: 2),
+        new(ScenarioCatalog.Exhaustion, new(2, 2, 2)),
+        new(ScenarioCatalog.ShardedFreeList, new(2, 2, 2, Shards: 2)),
+        new(ScenarioCatalog.BorrowsVersusFree, new(1, 2, 2)),
         new(ScenarioCatalog.CopyVersusWrite, new(1, 2, 2)),
         new(ScenarioCatalog.GuardCopies, new(1, 2, 2)),
         new(ScenarioCatalog.PoisonedWrites, new(1, 2, 2)),
         new(ScenarioCatalog.Mixed, new(2, 2, 3)),
         new(ScenarioCatalog.Mixed, new(2, 2, 4)),
         new(ScenarioCatalog.Mixed, new(2, 2, 6)),
-        new(ScenarioCatalog.Churn, new(1, 3, 1)),
         new(ScenarioCatalog.ReadersWriter, new(1, 3, 1)),
         new(ScenarioCatalog.Exhaustion, new(2, 3, 1)),
     ];
+
+    /// <summary>The list <paramref name="sizes"/> names.</summary>
+    public static IReadOnlyList<ExhaustiveCase> Of(ExhaustiveSizes sizes) => sizes switch
+    {
+        ExhaustiveSizes.Suite => Suite,
+        ExhaustiveSizes.Published => Published,
+        ExhaustiveSizes.Beyond => Beyond,
+        _ => throw new ArgumentOutOfRangeException(nameof(sizes), sizes, null),
+    };
 }

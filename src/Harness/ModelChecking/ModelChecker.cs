@@ -55,7 +55,7 @@ public static class ModelChecker
         var search = new ModelSearch(null, trace.Decisions);
         search.BeginExecution();
         var sink = new FirstViolationSink();
-        using var execution = new ModelExecution(search, sink, maxSteps);
+        using var execution = new ModelExecution(search, sink, maxSteps, new ModelCheckOptions().LivelockSteps);
         Run(program, execution, sink);
         search.EndExecution();
         return sink.First;
@@ -72,7 +72,7 @@ public static class ModelChecker
         {
             search.BeginExecution();
             var sink = new FirstViolationSink();
-            using var execution = new ModelExecution(search, sink, options.MaxSteps);
+            using var execution = new ModelExecution(search, sink, options.MaxSteps, options.LivelockSteps);
             Run(program, execution, sink);
             switch (execution.Abandoned)
             {

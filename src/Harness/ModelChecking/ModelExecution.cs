@@ -19,20 +19,24 @@ internal sealed class ModelExecution : IScheduler, IDisposable
     private readonly ModelSearch _search;
     private readonly ViolationSink _sink;
     private readonly int _maxSteps;
+    private readonly int _livelockSteps;
     private readonly ManualResetEventSlim _phaseDone = new(false);
     private int _running;
     private Worker[] _workers = [];
     private Footprint _footprint = new();
     private int _phase = -1;
     private int _steps;
+    private int _aloneSteps;
+    private int _setupSteps;
     private volatile bool _abandoned;
     private NondeterministicProgramException? _diverged;
 
-    internal ModelExecution(ModelSearch search, ViolationSink sink, int maxSteps)
+    internal ModelExecution(ModelSearch search, ViolationSink sink, int maxSteps, int livelockSteps)
     {
         _search = search;
         _sink = sink;
         _maxSteps = maxSteps;
+        _livelockSteps = livelockSteps;
     }
 
     /// <summary>Scheduling steps taken by concurrent tasks.</summary>
@@ -176,6 +180,15 @@ internal sealed class ModelExecution : IScheduler, IDisposable
             return Abandon(AbandonReason.Deadlock);
         }
 
+        // A task alone (every other one finished or waiting) for that many steps is a livelock: nobody else
+        // can change what it reads, and each operation takes tens of steps. Steps with company are only a cut.
+        _aloneSteps = (enabled & (enabled - 1)) == 0 ? _aloneSteps + 1 : 0;
+        if (_aloneSteps >= _livelockSteps)
+        {
+            _sink.Report(SpecProperty.StepBound, $"livelock: task {System.Numerics.BitOperations.TrailingZeroCount(enabled)} took {_aloneSteps} steps alone (every other task finished or waiting) without finishing");
+            return Abandon(AbandonReason.Livelock);
+        }
+
         if (_steps >= _maxSteps)
         {
             return Abandon(AbandonReason.StepBound);
@@ -305,6 +318,13 @@ internal sealed class ModelExecution : IScheduler, IDisposable
         {
             Yield(worker);
         }
+        else if (++_setupSteps >= _livelockSteps)
+        {
+            // The set-up runs alone: a livelock, as for a task alone (see Decide).
+            _sink.Report(SpecProperty.StepBound, $"livelock: the set-up took {_setupSteps} steps alone without finishing");
+            Abandon(AbandonReason.Livelock);
+            throw new ExecutionAbandonedException();
+        }
     }
 
     public void Accessed(Location location, AccessKind kind)
@@ -400,6 +420,9 @@ internal sealed class ModelExecution : IScheduler, IDisposable
         SleepBlocked,
         StepBound,
         Deadlock,
+
+        /// <summary>A task or the set-up ran alone for <see cref="ModelCheckOptions.LivelockSteps"/> (reported as a violation).</summary>
+        Livelock,
     }
 
     /// <summary>Threads for the tasks, kept between executions (a model-checking run starts thousands of

@@ -22,6 +22,11 @@ public sealed record ModelCheckOptions
     /// <summary>Scheduling steps one execution may take; an execution that reaches it is cut (the verdict is then bounded).</summary>
     public int MaxSteps { get; init; } = 5_000;
 
+    /// <summary>A task, or the set-up, that takes this many steps in a row alone (every other task finished or
+    /// waiting) has nobody who could change what it reads: a livelock, reported as a
+    /// <see cref="Spec.Checking.SpecProperty.StepBound"/> violation (a scenario's operation takes tens of steps).</summary>
+    public int LivelockSteps { get; init; } = 2_500;
+
     /// <summary>Stops after this many executions (the verdict is then bounded), or null for no limit.</summary>
     public long? MaxExecutions { get; init; }
 

@@ -33,7 +33,7 @@ public abstract class Scenario
             sink = new StepLog.MarkingSink(sink, steps);
         }
 
-        var context = new VerificationContext(scheduler, sink, parameters.Capacity, parameters.Bug, monitors) { Steps = steps };
+        var context = new VerificationContext(scheduler, sink, parameters.Capacity, parameters.Bug, monitors, parameters.FirstGeneration) { Steps = steps };
         var run = new ScenarioRun(parameters, context, checkLinearizability ? new HistoryRecorder() : null);
         await ExecuteAsync(run).ConfigureAwait(false);
         steps?.EndOfRun();

@@ -34,6 +34,12 @@ public static class ScenarioCatalog
     /// <summary>A copied guard released twice while its slot is reused.</summary>
     public static Scenario GuardCopies { get; } = new GuardCopiesScenario();
 
+    /// <summary>A copied write guard committed and released after the guard, while the slot's next message is written.</summary>
+    public static Scenario WriteGuardCopies { get; } = new WriteGuardCopiesScenario();
+
+    /// <summary>A slot's last generation issued and freed (the slot retires) while old and made-up tokens are used.</summary>
+    public static Scenario LastGeneration { get; } = new LastGenerationScenario();
+
     /// <summary>A write scope ended without commit (poisoning) among readers, copiers and writers.</summary>
     public static Scenario PoisonedWrites { get; } = new PoisonedWritesScenario();
 
@@ -64,9 +70,11 @@ public static class ScenarioCatalog
         Mixed,
         TimedWaits,
         GuardCopies,
+        WriteGuardCopies,
         PoisonedWrites,
         ForeignAndEpochTokens,
         EpochWrap,
+        LastGeneration,
         ShardedFreeList,
         AbaWindow,
         StealWindow,

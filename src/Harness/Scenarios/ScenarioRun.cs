@@ -23,6 +23,11 @@ public sealed class ScenarioRun
     private readonly long[] _stored = new long[17];
     private readonly long[] _replaced = new long[17];
 
+    // Each task's store in flight (its owner, 0 when none), from before the manager's Store until its token is
+    // registered: a task that guesses the token (one of the generation a slot issues next) may reach the message
+    // in between. Each task writes its own entry, so stores of different tasks stay independent.
+    private readonly long[] _storing = new long[17];
+
     internal ScenarioRun(ScenarioParameters parameters, VerificationContext context, HistoryRecorder? recorder = null)
     {
         Parameters = parameters;
@@ -68,8 +73,11 @@ public sealed class ScenarioRun
     /// so Store and TryStore differ only in how the public surface reports a failure.</summary>
     public MemoryError Store(bool tryOnly, out MessageToken token)
     {
-        long owner = ((long)Context.CurrentTask << 32) | ++_stored[Context.CurrentTask];
+        int task = Context.CurrentTask;
+        long owner = ((long)task << 32) | ++_stored[task];
         int step = Begin(tryOnly ? "TryStore" : "Store", StepKind.Store, tryOnly, default, owner);
+        Context.MonitorState(StoringGhost(task), writes: true);
+        _storing[task] = owner;
         MemoryError error = Manager.Store(CheckedPayload.Create(owner, 0), out token);
         Recorder.End(step, error, token);
         if (error == MemoryError.None)
@@ -78,6 +86,8 @@ public sealed class ScenarioRun
             _owners[token] = owner;
         }
 
+        Context.MonitorState(StoringGhost(task), writes: true);
+        _storing[task] = 0;
         return error;
     }
 
@@ -124,10 +134,11 @@ public sealed class ScenarioRun
         {
             Context.UserAccess(AccessKind.PlainRead, token.Index);
             Recorder.End(step, error, owner: guard.Value.Payload.Owner, version: guard.Value.Payload.Version);
-            Context.MessageObserved(token, OwnerOf(token), guard.Value);
+            Context.MessageObserved(token, OwnerOf(token, guard.Value.Payload.Owner), guard.Value);
             int release = Recorder.Begin(StepKind.ReleaseRead, false, token);
             guard.Dispose();
             Recorder.End(release, MemoryError.None);
+            CheckReleased(ref guard, token);
             return error;
         }
 
@@ -148,15 +159,80 @@ public sealed class ScenarioRun
 
             // The header names its owner; handing it to the monitors as a whole message lets the
             // stale-token monitor see a header of someone else's message.
-            Context.MessageObserved(token, OwnerOf(token), CheckedPayload.Create(owner, version));
+            Context.MessageObserved(token, OwnerOf(token, owner), CheckedPayload.Create(owner, version));
             int release = Recorder.Begin(StepKind.ReleaseRead, false, token);
             guard.Dispose();
             Recorder.End(release, MemoryError.None);
+            CheckReleased(ref guard, token);
             return error;
         }
 
         Recorder.End(step, error);
         return error;
+    }
+
+    // The guards' contract after Dispose, checked after every release the driver makes: Value throws
+    // ObjectDisposedException (a value after the release would be read without a borrow), a second Dispose
+    // is harmless (it must not release anyone's borrow), and so is nothing else. No seam access in a correct
+    // manager, so the checks add no step to any exploration.
+    private void CheckReleased(ref ReadGuard<CheckedPayload> guard, MessageToken token)
+    {
+        try
+        {
+            _ = guard.Value;
+            Fail(SpecProperty.ReadWriteExclusion, $"a disposed read guard of {token} still handed out its message");
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        SecondDispose(ReleaseError(ref guard), "read", token);
+    }
+
+    private void CheckReleased(ref HeaderGuard guard, MessageToken token)
+    {
+        try
+        {
+            _ = guard.Value;
+            Fail(SpecProperty.ReadWriteExclusion, $"a disposed header guard of {token} still handed out its header");
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        MemoryError second = MemoryError.None;
+        try
+        {
+            guard.Dispose();
+        }
+        catch (MemoryManagerException e)
+        {
+            second = e.Error;
+        }
+
+        SecondDispose(second, "header", token);
+    }
+
+    private void CheckReleased(ref WriteGuard<CheckedPayload> guard, MessageToken token)
+    {
+        try
+        {
+            _ = guard.Value;
+            Fail(SpecProperty.ReadWriteExclusion, $"a disposed write guard of {token} still handed out its message");
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        SecondDispose(ReleaseError(ref guard), "write", token);
+    }
+
+    private void SecondDispose(MemoryError error, string kind, MessageToken token)
+    {
+        if (error != MemoryError.None)
+        {
+            Fail(SpecProperty.ReadWriteExclusion, $"disposing a {kind} guard of {token} a second time returned {error} instead of doing nothing");
+        }
     }
 
     /// <summary>Misuse, checked: reads, copies the read guard, releases the guard, and then releases the
@@ -172,7 +248,7 @@ public sealed class ScenarioRun
         {
             Context.UserAccess(AccessKind.PlainRead, token.Index);
             Recorder.End(step, error, owner: guard.Value.Payload.Owner, version: guard.Value.Payload.Version);
-            Context.MessageObserved(token, OwnerOf(token), guard.Value);
+            Context.MessageObserved(token, OwnerOf(token, guard.Value.Payload.Owner), guard.Value);
 #pragma warning disable MV0001 // the copy is the point: its release must be refused
             ReadGuard<CheckedPayload> copy = guard;
 #pragma warning restore MV0001
@@ -208,6 +284,88 @@ public sealed class ScenarioRun
         }
     }
 
+    private static MemoryError ReleaseError(ref WriteGuard<CheckedPayload> guard)
+    {
+        try
+        {
+            guard.Dispose();
+            return MemoryError.None;
+        }
+        catch (MemoryManagerException e)
+        {
+            return e.Error;
+        }
+    }
+
+    private static MemoryError CommitError(ref WriteGuard<CheckedPayload> guard)
+    {
+        try
+        {
+            guard.Commit();
+            return MemoryError.None;
+        }
+        catch (MemoryManagerException e)
+        {
+            return e.Error;
+        }
+    }
+
+    /// <summary>Misuse, checked: writes a new version (committed), copies the write guard, releases the guard,
+    /// and then commits and releases the copy, which must both be refused (NotBorrowed) and change nothing;
+    /// again after freeing the message when <paramref name="thenFree"/>, while other tasks may reuse the slot
+    /// and hold its next write. Only sound while no other task borrows or frees this token: a copy released
+    /// while another exclusive borrow of the same generation holds the slot takes that release
+    /// (docs/reliability.md).</summary>
+    public MemoryError WriteAndMisuseACopy(MessageToken token, bool thenFree)
+    {
+        bool freed = WasFreed(token);
+        int step = Begin($"Write (then commit and release a copy) {token}", StepKind.AcquireWrite, false, token);
+        MemoryError error = Manager.Write(token, WaitLimit.Forever, out WriteGuard<CheckedPayload> guard);
+        if (error != MemoryError.None)
+        {
+            Recorder.End(step, error);
+            Context.TokenOperation(OperationKind.Write, token, freed, error);
+            return error;
+        }
+
+        long version = WriteHalves(ref guard, token, step, commit: true);
+#pragma warning disable MV0001 // the copy is the point: its commit and release must be refused
+        WriteGuard<CheckedPayload> copy = guard;
+#pragma warning restore MV0001
+        int release = Recorder.Begin(StepKind.ReleaseWrite, false, token, version: version);
+        guard.Dispose();
+        Recorder.End(release, MemoryError.None);
+        CheckReleased(ref guard, token);
+        Context.TokenOperation(OperationKind.Write, token, freed, error);
+        MisuseCopy(ref copy, token);
+        if (thenFree && Free(token, tryOnly: false) == MemoryError.None)
+        {
+            MisuseCopy(ref copy, token); // the slot may now be another message's, held by its writer
+        }
+
+        return error;
+    }
+
+    private void MisuseCopy(ref WriteGuard<CheckedPayload> copy, MessageToken token)
+    {
+        Context.Scheduler.Point(); // others may reuse the slot and hold its next write here
+        MemoryError commit = CommitError(ref copy);
+        if (commit != MemoryError.NotBorrowed)
+        {
+            Fail(SpecProperty.ReadWriteExclusion, $"committing a copied write guard of {token} after its release returned {commit} instead of being refused (NotBorrowed)");
+        }
+
+        // A released copy must be refused again and again: refused releases do not forget the borrow's owner.
+#pragma warning disable MV0001
+        WriteGuard<CheckedPayload> again = copy;
+#pragma warning restore MV0001
+        MemoryError second = ReleaseError(ref again);
+        if (second != MemoryError.NotBorrowed)
+        {
+            Fail(SpecProperty.ReadWriteExclusion, $"releasing a copied write guard of {token} after its release returned {second} instead of being refused (NotBorrowed)");
+        }
+    }
+
     /// <summary>Copies the header without a lock (TryCopyHeader) and checks what it saw.</summary>
     public MemoryError CopyHeader(MessageToken token)
     {
@@ -218,7 +376,7 @@ public sealed class ScenarioRun
         if (error == MemoryError.None)
         {
             Context.UsesOptimisticCopy(token.Index);
-            Context.HeaderObserved(token, OwnerOf(token), header);
+            Context.HeaderObserved(token, OwnerOf(token, (long)header.TraceId), header);
         }
 
         Context.TokenOperation(OperationKind.PeekHeader, token, freed, error);
@@ -236,7 +394,7 @@ public sealed class ScenarioRun
         if (error == MemoryError.None)
         {
             Context.UsesOptimisticCopy(token.Index);
-            Context.MessageObserved(token, OwnerOf(token), message);
+            Context.MessageObserved(token, OwnerOf(token, message.Payload.Owner), message);
         }
 
         Context.TokenOperation(OperationKind.Read, token, freed, error);
@@ -281,32 +439,39 @@ public sealed class ScenarioRun
             return error;
         }
 
+        long version = WriteHalves(ref guard, token, step, commit: !abort);
+
+        // Aborted: the scope ends after the first half, as if by an exception: released without Commit.
+        int release = abort ? Recorder.Begin(StepKind.AbortWrite, false, token) : Recorder.Begin(StepKind.ReleaseWrite, false, token, version: version);
+        guard.Dispose();
+        Recorder.End(release, MemoryError.None);
+        CheckReleased(ref guard, token);
+        return MemoryError.None;
+    }
+
+    /// <summary>Writes the next version in two halves with a scheduling point between them (an overlapping
+    /// read or copy there sees a torn message), then, when <paramref name="commit"/>, the second half and
+    /// Commit. Returns the version written.</summary>
+    private long WriteHalves(ref WriteGuard<CheckedPayload> guard, MessageToken token, int step, bool commit)
+    {
         ref Message<CheckedPayload> message = ref guard.Value;
         Context.UserAccess(AccessKind.PlainRead, token.Index);
         Recorder.End(step, MemoryError.None, owner: message.Payload.Owner, version: message.Payload.Version);
-        Context.MessageObserved(token, OwnerOf(token), message);
+        Context.MessageObserved(token, OwnerOf(token, message.Payload.Owner), message);
         long owner = message.Payload.Owner;
         long version = message.Payload.Version + 1;
         Context.UserAccess(AccessKind.PlainWrite, token.Index);
         message.Header.Sequence = (ulong)version;
         Context.Scheduler.Point(); // an overlapping read (or header copy) here sees a torn message
-        if (abort)
+        if (commit)
         {
-            // The scope ends here, as if by an exception: released without Commit, half written.
-            int aborted = Recorder.Begin(StepKind.AbortWrite, false, token);
-            guard.Dispose();
-            Recorder.End(aborted, MemoryError.None);
-            return MemoryError.None;
+            Context.UserAccess(AccessKind.PlainWrite, token.Index);
+            message.Header.PayloadSizeBytes = CheckedPayload.HeaderCheck(owner, version);
+            message.Payload = new CheckedPayload(owner, version, CheckedPayload.Checksum(owner, version));
+            guard.Commit();
         }
 
-        Context.UserAccess(AccessKind.PlainWrite, token.Index);
-        message.Header.PayloadSizeBytes = CheckedPayload.HeaderCheck(owner, version);
-        message.Payload = new CheckedPayload(owner, version, CheckedPayload.Checksum(owner, version));
-        guard.Commit();
-        int release = Recorder.Begin(StepKind.ReleaseWrite, false, token, version: version);
-        guard.Dispose();
-        Recorder.End(release, MemoryError.None);
-        return MemoryError.None;
+        return version;
     }
 
     /// <summary>Frees (blocking or Try) and reports the result.</summary>
@@ -357,4 +522,29 @@ public sealed class ScenarioRun
         Context.MonitorState(token.Index, writes: false);
         return _owners.TryGetValue(token, out long owner) ? owner : -1;
     }
+
+    /// <summary>The owner <paramref name="token"/> was stored for (-1: none), given the one a read saw: a token
+    /// not registered yet may be one guessed ahead of a store still in flight, which then owns it.</summary>
+    private long OwnerOf(MessageToken token, long observed)
+    {
+        long owner = OwnerOf(token);
+        if (owner != -1 || observed <= 0)
+        {
+            return owner;
+        }
+
+        for (int task = 0; task < _storing.Length; task++)
+        {
+            Context.MonitorState(StoringGhost(task), writes: false);
+            if (_storing[task] == observed)
+            {
+                return observed;
+            }
+        }
+
+        return -1;
+    }
+
+    // The model checker's location for a task's entry of _storing (below the slots' and the free-list's, -1).
+    private static int StoringGhost(int task) => -2 - task;
 }

@@ -415,6 +415,46 @@ public sealed class GuardCopiesScenario : Scenario
     }
 }
 
+/// <summary>Write-guard copies: one task writes its message, then commits and releases a copy of the write
+/// guard after the guard (both must be refused), frees the message on its last round and tries the copy
+/// again, while the other tasks store the freed slot's next message, write half of it and end the scope
+/// without commit (poison), read it and free it. A copy must neither release nor commit anyone's write: a
+/// commit of the next writer's half write would publish it instead of poisoning the slot.</summary>
+public sealed class WriteGuardCopiesScenario : Scenario
+{
+    /// <inheritdoc />
+    public override string Name => "write-guard-copies";
+
+    /// <inheritdoc />
+    public override string Description => "a copied write guard committed and released after the guard, before and after its slot holds the next message's aborted write";
+
+    /// <inheritdoc />
+    public override ScenarioParameters Defaults => new(Capacity: 1, Tasks: 2, Operations: 1);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(ScenarioRun run)
+    {
+        run.Store(tryOnly: false, out MessageToken first);
+        await run.RunTasksAsync(task =>
+        {
+            int rounds = run.Parameters.Operations;
+            for (int i = 0; i < rounds; i++)
+            {
+                if (task == 0)
+                {
+                    run.WriteAndMisuseACopy(first, thenFree: i == rounds - 1);
+                }
+                else if (run.Store(tryOnly: true, out MessageToken next) == MemoryError.None)
+                {
+                    run.Write(next, tryOnly: false, abort: true);
+                    run.Read(next, tryOnly: true);
+                    run.Free(next, tryOnly: false);
+                }
+            }
+        }).ConfigureAwait(false);
+    }
+}
+
 /// <summary>Poisoning: the owner's write scope ends half way (as if by an exception), while others read,
 /// copy headers and write the same token; the owner then replaces the message and frees it. Reads must get
 /// Poisoned (never the half-written message) until the replace, writes too; the free works either way.</summary>
@@ -608,6 +648,72 @@ public sealed class EpochWrapScenario : Scenario
                 run.Read((i & 1) == 0 ? olderEpoch : first, tryOnly: true);
             }
         }).ConfigureAwait(false);
+    }
+}
+
+/// <summary>The last generation: every slot starts one generation before the last (2^70 - 1), so the
+/// owner's Free, Store and Free issue and end the last one and the slot retires (a later Store finds no free
+/// slot), while another task reads and peeks with the last generation's token (never issued before the Store,
+/// stale once its Free has completed, stale after retirement); then, alone, tokens nobody issued (generation 0, an index one past the
+/// end, a real token's raw value with the spare bits above its index set: each BadToken) and the last one.</summary>
+public sealed class LastGenerationScenario : Scenario
+{
+    /// <inheritdoc />
+    public override string Name => "last-generation";
+
+    /// <inheritdoc />
+    public override string Description => "a slot issues and frees its last generation and retires, while its old tokens and made-up ones are used";
+
+    /// <inheritdoc />
+    public override ScenarioParameters Defaults => new(Capacity: 1, Tasks: 2, Operations: 1, StartGeneration: Core.SlotWord.MaxGeneration - 1);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(ScenarioRun run)
+    {
+        run.Store(tryOnly: false, out MessageToken first);
+        uint id = run.Manager.Id;
+        var last = new MessageToken(first.Index, Core.SlotWord.MaxGeneration, id);
+        MessageToken[] madeUp =
+        [
+            new(first.Index, lowGeneration: 0, epoch: 0, id),
+            new(run.Parameters.Capacity, first.Generation, id),
+            MessageToken.FromRawValue(first.RawValue | (UInt128.One << MessageToken.IndexBits)),
+        ];
+        await run.RunTasksAsync(task =>
+        {
+            if (task == 0)
+            {
+                run.Free(first, tryOnly: false);
+                for (int i = 0; i < run.Parameters.Operations; i++)
+                {
+                    // At capacity 1: the last generation, then nothing (the slot has retired).
+                    if (run.Store(tryOnly: true, out MessageToken mine) == MemoryError.None)
+                    {
+                        run.Free(mine, tryOnly: false);
+                    }
+                }
+
+                return;
+            }
+
+            for (int i = 0; i < run.Parameters.Operations; i++)
+            {
+                run.Read(last, tryOnly: true, headerOnly: (i & 1) == 1);
+            }
+        }).ConfigureAwait(false);
+
+        // Then, alone (no interleaving changes what a made-up token must get): the made-up tokens, the retired
+        // slot's last token, and a Store that must find the slot retired at capacity 1 (the history says).
+        foreach (MessageToken token in madeUp)
+        {
+            run.Read(token, tryOnly: true);
+        }
+
+        run.Free(last, tryOnly: true);
+        if (run.Store(tryOnly: true, out MessageToken after) == MemoryError.None)
+        {
+            run.Free(after, tryOnly: false);
+        }
     }
 }
 

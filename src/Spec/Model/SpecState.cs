@@ -168,7 +168,7 @@ public sealed class SpecState : IEquatable<SpecState>
     /// <summary>
     /// None when the slot holds the live content of the token's generation; <paramref name="staleError"/>
     /// (StaleToken for borrows, NotAllocated for Free) when the slot issued that generation and has freed
-    /// it (or retired with it); BadToken otherwise (default, index out of range, or a generation the slot
+    /// it (or retired with it); BadToken otherwise (default, index out of range, a raw value no token has, or a generation the slot
     /// never issued); ForeignToken for another manager's token; Poisoned for a poisoned message unless
     /// <paramref name="allowPoisoned"/> (Free and Replace).
     /// </summary>
@@ -180,7 +180,9 @@ public sealed class SpecState : IEquatable<SpecState>
             return token.ManagerId == 0 ? MemoryError.BadToken : MemoryError.ForeignToken;
         }
 
-        if (token.Generation == 0 || slot >= Capacity)
+        // A token is its slot, generation and manager encoded one way: any other raw value (spare bits set)
+        // was never issued, whatever the token's own accessors make of it.
+        if (token.Generation == 0 || slot >= Capacity || new MessageToken(slot, token.LowGeneration, token.Epoch, token.ManagerId) != token)
         {
             return MemoryError.BadToken;
         }

@@ -9,26 +9,37 @@ namespace ManagerVerified.Spec.Monitors;
 /// </summary>
 public sealed class StaleTokenMonitor : ManagerMonitor
 {
-    // Per slot: the highest generation whose Free has completed (generations are freed in order).
+    // Per slot: the highest generation whose Free has completed (generations are freed in order), counted
+    // from the first generation the slots issue (1 is the first), so a run that starts at the last of the
+    // 70-bit generations still fits a word that Interlocked can update.
     private readonly long[] _freedUpTo;
+    private readonly UInt128 _first;
 
-    /// <inheritdoc />
-    public StaleTokenMonitor(ViolationSink sink, int capacity)
-        : base(sink, capacity) => _freedUpTo = new long[capacity];
+    /// <summary>A monitor for slots that issue <paramref name="firstGeneration"/> first (0: the production first, 1).</summary>
+    public StaleTokenMonitor(ViolationSink sink, int capacity, UInt128 firstGeneration = default)
+        : base(sink, capacity)
+    {
+        _freedUpTo = new long[capacity];
+        _first = firstGeneration == 0 ? 1 : firstGeneration;
+    }
 
     /// <inheritdoc />
     public override SpecProperty Property => SpecProperty.StaleToken;
 
     /// <summary>Whether a Free of <paramref name="token"/> has completed.</summary>
     public bool IsFreed(MessageToken token) =>
-        token.Index < Capacity && token.Generation != 0 && (long)token.Generation <= Volatile.Read(ref _freedUpTo[token.Index]);
+        token.Index < Capacity && Ordinal(token) is long n && n <= Volatile.Read(ref _freedUpTo[token.Index]);
+
+    /// <summary>The token's generation counted from the first (1 for the first), or null for one before it or
+    /// too far beyond it to have been issued in a run (a made-up token).</summary>
+    private long? Ordinal(MessageToken token) =>
+        token.Generation >= _first && token.Generation - _first < long.MaxValue ? (long)(token.Generation - _first) + 1 : null;
 
     /// <inheritdoc />
     public override void OnTokenOperation(OperationKind operation, MessageToken token, bool freedBeforeStart, MemoryError result)
     {
-        if (operation == OperationKind.Free && result == MemoryError.None)
+        if (operation == OperationKind.Free && result == MemoryError.None && Ordinal(token) is long generation)
         {
-            long generation = (long)token.Generation;
             ref long slot = ref _freedUpTo[token.Index];
             long seen = Volatile.Read(ref slot);
             while (seen < generation)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ManagerVerified.Harness.Exploration;
+using ManagerVerified.Harness.ModelChecking;
 using ManagerVerified.Harness.Scenarios;
 using ManagerVerified.Spec.Checking;
 
@@ -98,11 +99,11 @@ internal static class MutantRunner
             string harnessOutput = HarnessOutput(root, configuration);
             bool haveUnit = File.Exists(Path.Combine(unitOutput, "ManagerVerified.Tests.Unit.dll"));
             output.WriteLine(options.Exhaustive
-                ? $"Mutants: {selected.Count} of {catalog.Count}; harness: the model checker over the {(options.SuiteSizes == false ? "published" : "test suite's")} sizes (smallest first, {ModelBudgetSeconds(options)} s each at most); then {(haveUnit ? "the unit tests" : "no unit tests (build tests/Unit to include them)")} for survivors"
+                ? $"Mutants: {selected.Count} of {catalog.Count}; harness: the model checker over the {(options.Sizes ?? ExhaustiveSizes.Suite) switch { ExhaustiveSizes.Suite => "test suite's", ExhaustiveSizes.Published => "published", _ => "larger" }} sizes (smallest first, {ModelBudgetSeconds(options)} s each at most); then {(haveUnit ? "the unit tests" : "no unit tests (build tests/Unit to include them)")} for survivors"
                 : $"Mutants: {selected.Count} of {catalog.Count}; harness: every scenario x {string.Join(",", strategies)} x {iterations} iterations; then {(haveUnit ? "the unit tests" : "no unit tests (build tests/Unit to include them)")} for survivors");
             foreach (Mutant mutant in selected)
             {
-                MutantResult result = RunOne(mutant, root, work, harnessOutput, strategies, iterations, haveUnit ? unitOutput : null, options.Exhaustive ? ModelBudgetSeconds(options) : null, options.SuiteSizes == false ? "published" : "suite", options.Scenario);
+                MutantResult result = RunOne(mutant, root, work, harnessOutput, strategies, iterations, haveUnit ? unitOutput : null, options.Exhaustive ? ModelBudgetSeconds(options) : null, (options.Sizes ?? ExhaustiveSizes.Suite).ToString().ToLowerInvariant(), options.Scenario);
                 results.Add(result);
                 output.WriteLine(Line(result));
             }
