@@ -50,6 +50,17 @@ public sealed class ExhaustiveTests
     }
 
     [Fact]
+    public void OneTaskAloneForManyOperations_IsNoLivelock()
+    {
+        // About 3,000 steps alone, more than the livelock bound, but each operation starts anew: complete.
+        var check = new ScenarioModelCheck(ScenarioCatalog.Churn, new ScenarioParameters(1, 1, 800));
+
+        ModelCheckResult result = check.Explore(new ModelCheckOptions { MaxSteps = 10_000 });
+
+        Assert.True(result.Verdict == ModelVerdict.Complete, $"{result} {result.Counterexample?.Violation}");
+    }
+
+    [Fact]
     public void CorrectConfiguration_WithAStepBound_IsBoundedNotComplete()
     {
         var check = new ScenarioModelCheck(ScenarioCatalog.Churn, new ScenarioParameters(1, 2, 1));

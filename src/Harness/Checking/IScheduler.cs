@@ -26,6 +26,12 @@ public interface IScheduler
     {
     }
 
+    /// <summary>The running task (or the set-up) starts an operation: progress, for the model checker's
+    /// livelock check. The other schedulers ignore it.</summary>
+    void OperationStarted()
+    {
+    }
+
     /// <summary>A point where another operation may run (before every shared access of the checked seam).</summary>
     void Point();
 

@@ -94,6 +94,7 @@ public sealed class VerificationContext
     /// <summary>Names the operation the current task performs, for race reports.</summary>
     public void BeginOperation(string operation)
     {
+        Scheduler.OperationStarted();
         Races?.SetOperation(CurrentTask, operation);
         Steps?.SetOperation(CurrentTask, operation);
     }
@@ -194,11 +195,16 @@ public sealed class VerificationContext
     /// <summary>What monitors and the driver keep about slot <paramref name="index"/> (-1: about the whole
     /// free-list) changes or is read: for the model checker a write or read of that state, so no step that
     /// feeds a monitor is reordered with another that feeds the same state.</summary>
-    internal void MonitorState(int index, bool writes)
+    internal void MonitorState(int index, bool writes) => Ghost(LocationKind.Monitor, index, writes);
+
+    /// <summary>The driver's record of <paramref name="task"/>'s store in flight is read or written (for the model checker).</summary>
+    internal void StoreInFlight(int task, bool writes) => Ghost(LocationKind.StoreInFlight, task, writes);
+
+    private void Ghost(LocationKind kind, int index, bool writes)
     {
         if (_tracks)
         {
-            Scheduler.Accessed(new Location(LocationKind.Monitor, index), writes ? AccessKind.ReadModifyWrite : AccessKind.AcquireLoad);
+            Scheduler.Accessed(new Location(kind, index), writes ? AccessKind.ReadModifyWrite : AccessKind.AcquireLoad);
         }
     }
 

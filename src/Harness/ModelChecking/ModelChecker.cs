@@ -46,16 +46,18 @@ public static class ModelChecker
         return result with { Elapsed = stopwatch.Elapsed };
     }
 
-    /// <summary>Runs the one execution <paramref name="trace"/> describes; returns the first violation it reported, or null.</summary>
+    /// <summary>Runs the one execution <paramref name="trace"/> describes, with the step bounds it was found
+    /// under (<paramref name="options"/>; null: the defaults); returns the first violation it reported, or null.</summary>
     /// <exception cref="NondeterministicProgramException">The program did not follow the trace.</exception>
-    public static Violation? Replay(ModelProgram program, ModelTrace trace, int maxSteps = 5_000)
+    public static Violation? Replay(ModelProgram program, ModelTrace trace, ModelCheckOptions? options = null)
     {
+        options ??= new ModelCheckOptions();
         ArgumentNullException.ThrowIfNull(program);
         ArgumentNullException.ThrowIfNull(trace);
         var search = new ModelSearch(null, trace.Decisions);
         search.BeginExecution();
         var sink = new FirstViolationSink();
-        using var execution = new ModelExecution(search, sink, maxSteps, new ModelCheckOptions().LivelockSteps);
+        using var execution = new ModelExecution(search, sink, options.MaxSteps, options.LivelockSteps);
         Run(program, execution, sink);
         search.EndExecution();
         return sink.First;

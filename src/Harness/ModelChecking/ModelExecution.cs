@@ -26,8 +26,9 @@ internal sealed class ModelExecution : IScheduler, IDisposable
     private Footprint _footprint = new();
     private int _phase = -1;
     private int _steps;
-    private int _aloneSteps;
-    private int _setupSteps;
+    private int _alone = -1;     // the task that took the last step alone, or -1
+    private int _aloneSteps;     // its steps alone since it last started an operation
+    private int _setupSteps;     // the set-up's steps since it last started an operation
     private volatile bool _abandoned;
     private NondeterministicProgramException? _diverged;
 
@@ -64,6 +65,8 @@ internal sealed class ModelExecution : IScheduler, IDisposable
 
         _phase++;
         _running = 0;
+        _alone = -1;
+        _aloneSteps = 0;
         _phaseDone.Reset();
         _workers = new Worker[count + 1];
         for (int id = 1; id <= count; id++)
@@ -180,13 +183,23 @@ internal sealed class ModelExecution : IScheduler, IDisposable
             return Abandon(AbandonReason.Deadlock);
         }
 
-        // A task alone (every other one finished or waiting) for that many steps is a livelock: nobody else
-        // can change what it reads, and each operation takes tens of steps. Steps with company are only a cut.
-        _aloneSteps = (enabled & (enabled - 1)) == 0 ? _aloneSteps + 1 : 0;
-        if (_aloneSteps >= _livelockSteps)
+        // A task alone (every other one finished or waiting) for that many steps without starting another
+        // operation is a livelock: nobody else can change what it reads. Steps with company are only a cut.
+        if ((enabled & (enabled - 1)) == 0)
         {
-            _sink.Report(SpecProperty.StepBound, $"livelock: task {System.Numerics.BitOperations.TrailingZeroCount(enabled)} took {_aloneSteps} steps alone (every other task finished or waiting) without finishing");
-            return Abandon(AbandonReason.Livelock);
+            int alone = System.Numerics.BitOperations.TrailingZeroCount(enabled);
+            _aloneSteps = alone == _alone ? _aloneSteps + 1 : 1;
+            _alone = alone;
+            if (_aloneSteps >= _livelockSteps)
+            {
+                _sink.Report(SpecProperty.StepBound, $"livelock: task {alone} took {_aloneSteps} steps alone (every other task finished or waiting) within one operation");
+                return Abandon(AbandonReason.Livelock);
+            }
+        }
+        else
+        {
+            _alone = -1;
+            _aloneSteps = 0;
         }
 
         if (_steps >= _maxSteps)
@@ -312,6 +325,21 @@ internal sealed class ModelExecution : IScheduler, IDisposable
 
     private Worker? Current => t_worker is { } w && ReferenceEquals(w.Owner, this) ? w : null;
 
+    public void OperationStarted()
+    {
+        if (Current is { } worker)
+        {
+            if (worker.Id == _alone)
+            {
+                _aloneSteps = 0;
+            }
+        }
+        else
+        {
+            _setupSteps = 0;
+        }
+    }
+
     public void Point()
     {
         if (Current is { } worker)
@@ -321,7 +349,7 @@ internal sealed class ModelExecution : IScheduler, IDisposable
         else if (++_setupSteps >= _livelockSteps)
         {
             // The set-up runs alone: a livelock, as for a task alone (see Decide).
-            _sink.Report(SpecProperty.StepBound, $"livelock: the set-up took {_setupSteps} steps alone without finishing");
+            _sink.Report(SpecProperty.StepBound, $"livelock: the set-up took {_setupSteps} steps within one operation");
             Abandon(AbandonReason.Livelock);
             throw new ExecutionAbandonedException();
         }

@@ -23,7 +23,8 @@ public sealed record ModelCheckOptions
     public int MaxSteps { get; init; } = 5_000;
 
     /// <summary>A task, or the set-up, that takes this many steps in a row alone (every other task finished or
-    /// waiting) has nobody who could change what it reads: a livelock, reported as a
+    /// waiting) without starting another operation (<see cref="Checking.IScheduler.OperationStarted"/>) has
+    /// nobody who could change what it reads: a livelock, reported as a
     /// <see cref="Spec.Checking.SpecProperty.StepBound"/> violation (a scenario's operation takes tens of steps).</summary>
     public int LivelockSteps { get; init; } = 2_500;
 

@@ -28,6 +28,10 @@ public sealed class ScenarioRun
     // in between. Each task writes its own entry, so stores of different tasks stay independent.
     private readonly long[] _storing = new long[17];
 
+    // Tokens that reached the message of a store still in flight, with its owner: that store must issue that
+    // token (checked when it registers, and at the end for stores that issued another).
+    private readonly ConcurrentDictionary<MessageToken, long> _guesses = new();
+
     internal ScenarioRun(ScenarioParameters parameters, VerificationContext context, HistoryRecorder? recorder = null)
     {
         Parameters = parameters;
@@ -76,7 +80,7 @@ public sealed class ScenarioRun
         int task = Context.CurrentTask;
         long owner = ((long)task << 32) | ++_stored[task];
         int step = Begin(tryOnly ? "TryStore" : "Store", StepKind.Store, tryOnly, default, owner);
-        Context.MonitorState(StoringGhost(task), writes: true);
+        Context.StoreInFlight(task, writes: true);
         _storing[task] = owner;
         MemoryError error = Manager.Store(CheckedPayload.Create(owner, 0), out token);
         Recorder.End(step, error, token);
@@ -84,9 +88,13 @@ public sealed class ScenarioRun
         {
             Context.MonitorState(token.Index, writes: true);
             _owners[token] = owner;
+            if (_guesses.TryRemove(token, out long guessed) && guessed != owner)
+            {
+                Fail(SpecProperty.StaleToken, $"{token}, used before its store returned, reached the message of owner {guessed}, but the store of owner {owner} issued it");
+            }
         }
 
-        Context.MonitorState(StoringGhost(task), writes: true);
+        Context.StoreInFlight(task, writes: true);
         _storing[task] = 0;
         return error;
     }
@@ -219,6 +227,15 @@ public sealed class ScenarioRun
         {
             _ = guard.Value;
             Fail(SpecProperty.ReadWriteExclusion, $"a disposed write guard of {token} still handed out its message");
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        try
+        {
+            guard.Commit();
+            Fail(SpecProperty.ReadWriteExclusion, $"a disposed write guard of {token} accepted a Commit");
         }
         catch (ObjectDisposedException)
         {
@@ -509,7 +526,15 @@ public sealed class ScenarioRun
     public void Fail(SpecProperty property, string details) => Context.Sink.Report(property, details);
 
     /// <summary>Runs every monitor's quiescent check. Call only when no task is running.</summary>
-    public void CheckQuiescent() => Context.CheckQuiescent(Manager.SnapshotQuiescent());
+    public void CheckQuiescent()
+    {
+        foreach ((MessageToken token, long owner) in _guesses)
+        {
+            Fail(SpecProperty.StaleToken, $"{token}, used before its store returned, reached the message of owner {owner}, whose store issued another token");
+        }
+
+        Context.CheckQuiescent(Manager.SnapshotQuiescent());
+    }
 
     private bool WasFreed(MessageToken token)
     {
@@ -524,7 +549,8 @@ public sealed class ScenarioRun
     }
 
     /// <summary>The owner <paramref name="token"/> was stored for (-1: none), given the one a read saw: a token
-    /// not registered yet may be one guessed ahead of a store still in flight, which then owns it.</summary>
+    /// not registered yet may be one guessed ahead of a store still in flight, which then owns it, provided that
+    /// store issues it (checked when it does, and at the end).</summary>
     private long OwnerOf(MessageToken token, long observed)
     {
         long owner = OwnerOf(token);
@@ -535,16 +561,15 @@ public sealed class ScenarioRun
 
         for (int task = 0; task < _storing.Length; task++)
         {
-            Context.MonitorState(StoringGhost(task), writes: false);
+            Context.StoreInFlight(task, writes: false);
             if (_storing[task] == observed)
             {
+                Context.MonitorState(token.Index, writes: true);
+                _guesses[token] = observed;
                 return observed;
             }
         }
 
         return -1;
     }
-
-    // The model checker's location for a task's entry of _storing (below the slots' and the free-list's, -1).
-    private static int StoringGhost(int task) => -2 - task;
 }

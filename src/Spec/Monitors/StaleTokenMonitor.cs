@@ -26,14 +26,19 @@ public sealed class StaleTokenMonitor : ManagerMonitor
     /// <inheritdoc />
     public override SpecProperty Property => SpecProperty.StaleToken;
 
-    /// <summary>Whether a Free of <paramref name="token"/> has completed.</summary>
+    /// <summary>Whether a Free of <paramref name="token"/> has completed (or its generation is before the first
+    /// the slots issue in this run).</summary>
     public bool IsFreed(MessageToken token) =>
         token.Index < Capacity && Ordinal(token) is long n && n <= Volatile.Read(ref _freedUpTo[token.Index]);
 
-    /// <summary>The token's generation counted from the first (1 for the first), or null for one before it or
-    /// too far beyond it to have been issued in a run (a made-up token).</summary>
+    /// <summary>The token's generation counted from the first (1 for the first); 0 for one before it, which
+    /// the slot is taken to have issued and freed before the run (as the specification takes it); null for
+    /// generation 0 or one too far beyond the first to be issued in a run (a made-up token).</summary>
     private long? Ordinal(MessageToken token) =>
-        token.Generation >= _first && token.Generation - _first < long.MaxValue ? (long)(token.Generation - _first) + 1 : null;
+        token.Generation == 0 ? null
+        : token.Generation < _first ? 0
+        : token.Generation - _first < long.MaxValue ? (long)(token.Generation - _first) + 1
+        : null;
 
     /// <inheritdoc />
     public override void OnTokenOperation(OperationKind operation, MessageToken token, bool freedBeforeStart, MemoryError result)

@@ -40,6 +40,10 @@ public enum LocationKind
     /// checker never reorders a response and an invocation: the real-time order the linearizability
     /// checker sees is the same in every execution it counts as equivalent.</summary>
     History,
+
+    /// <summary>Not memory the manager touches: the scenario driver's record of one task's store in flight
+    /// (the index is the task), which a read through a token guessed ahead of that store consults.</summary>
+    StoreInFlight,
 }
 
 /// <summary>One shared memory location: a kind and an index (the slot, or a test program's variable number).</summary>
@@ -60,6 +64,7 @@ public readonly record struct Location(LocationKind Kind, int Index)
         LocationKind.Retired => "retired",
         LocationKind.Monitor => Index < 0 ? "monitor[counts]" : $"monitor[{Index}]",
         LocationKind.History => $"history[task {Index}]",
+        LocationKind.StoreInFlight => $"store in flight[task {Index}]",
         _ => $"v{Index}",
     };
 }
