@@ -40,15 +40,19 @@ public sealed class HangDetectionTests
 
         // An abort that names no test still counts as a failure.
         Assert.Equal("187 passed, 3 failed", Summarize(root, clean + "Test Run Aborted.\n"));
+
+        // So does an assembly the run must have and did not report (it did not build), as .ci/run counts.
+        Assert.Equal("187 passed, 3 failed", Summarize(root, clean, expectedAssemblies: 3));
+        Assert.Equal("187 passed, 2 failed", Summarize(root, clean, expectedAssemblies: 2));
     }
 
-    private static string Summarize(string root, string log)
+    private static string Summarize(string root, string log, int expectedAssemblies = 0)
     {
         string file = Path.GetTempFileName();
         try
         {
             File.WriteAllText(file, log);
-            (int exit, string output) = DotnetCli.RunProcess(root, "bash", null, TimeSpan.FromMinutes(1), Path.Combine(root, "build", "test-summary.sh"), file);
+            (int exit, string output) = DotnetCli.RunProcess(root, "bash", null, TimeSpan.FromMinutes(1), Path.Combine(root, "build", "test-summary.sh"), file, expectedAssemblies.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Assert.Equal(0, exit);
             return output.Trim();
         }
