@@ -81,7 +81,7 @@ public sealed class ScenarioRun
         long owner = ((long)task << 32) | ++_stored[task];
         int step = Begin(tryOnly ? "TryStore" : "Store", StepKind.Store, tryOnly, default, owner);
         Context.StoreInFlight(task, writes: true);
-        _storing[task] = owner;
+        Volatile.Write(ref _storing[task], owner);
         MemoryError error = Manager.Store(CheckedPayload.Create(owner, 0), out token);
         Recorder.End(step, error, token);
         if (error == MemoryError.None)
@@ -95,7 +95,7 @@ public sealed class ScenarioRun
         }
 
         Context.StoreInFlight(task, writes: true);
-        _storing[task] = 0;
+        Volatile.Write(ref _storing[task], 0);
         return error;
     }
 
@@ -528,9 +528,13 @@ public sealed class ScenarioRun
     /// <summary>Runs every monitor's quiescent check. Call only when no task is running.</summary>
     public void CheckQuiescent()
     {
+        // A guess recorded after its store registered (between the guess's two look-ups) is checked here.
         foreach ((MessageToken token, long owner) in _guesses)
         {
-            Fail(SpecProperty.StaleToken, $"{token}, used before its store returned, reached the message of owner {owner}, whose store issued another token");
+            if (!_owners.TryGetValue(token, out long issued) || issued != owner)
+            {
+                Fail(SpecProperty.StaleToken, $"{token}, used before its store returned, reached the message of owner {owner}, whose store issued another token");
+            }
         }
 
         Context.CheckQuiescent(Manager.SnapshotQuiescent());
@@ -562,7 +566,7 @@ public sealed class ScenarioRun
         for (int task = 0; task < _storing.Length; task++)
         {
             Context.StoreInFlight(task, writes: false);
-            if (_storing[task] == observed)
+            if (Volatile.Read(ref _storing[task]) == observed)
             {
                 Context.MonitorState(token.Index, writes: true);
                 _guesses[token] = observed;
@@ -570,6 +574,8 @@ public sealed class ScenarioRun
             }
         }
 
-        return -1;
+        // A store registers its token before it leaves the in-flight record: one that left between the two
+        // look-ups has registered (on real threads, or at Coyote's points inside the dictionary).
+        return OwnerOf(token);
     }
 }
