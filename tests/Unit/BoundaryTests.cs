@@ -116,7 +116,7 @@ public sealed class BoundaryTests
         // A corrupted link (the last slot pointing back to the first) must not hang the monitors'
         // walk: it stops after Capacity entries and says the list is too long.
         var manager = VerificationManagers.Public(VerificationManagers.Create<long, ProductionSeam>(3, default));
-        manager.Core.Links[2] = 1; // encoded: slot 0
+        manager.Core.LinkAt(2) = 1; // encoded: slot 0
         QuiescentSnapshot snapshot = manager.Core.SnapshotQuiescent();
         Assert.True(snapshot.FreeListTooLong);
         Assert.Equal([0, 1, 2], snapshot.FreeList);

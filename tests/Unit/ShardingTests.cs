@@ -217,6 +217,31 @@ public sealed class ShardingTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(100)]
+    public void LinksAndMessages_NoOtherObjectSharesALineWithTheFirstOrLastSlots(int capacity)
+    {
+        // Store and Free write a slot's message and its link. Slot 0's and the last slot's must be 64 bytes inside
+        // their arrays: else the thread that stores and frees slot 0 writes the line of whatever object the
+        // allocator put before the array (the manager's own fields, read by every operation: issue 13).
+        var manager = VerificationManagers.Create<long, ProductionSeam>(capacity, default);
+        AssertPadded(manager.LinkStorage, ref manager.LinkAt(0), ref manager.LinkAt(capacity - 1));
+        AssertPadded(manager.MessageStorage, ref manager.MessageAt(0), ref manager.MessageAt(capacity - 1));
+        var bytes = VerificationManagers.Create<byte, ProductionSeam>(capacity, default); // the smallest message
+        AssertPadded(bytes.MessageStorage, ref bytes.MessageAt(0), ref bytes.MessageAt(capacity - 1));
+    }
+
+    private static void AssertPadded<T>(T[] array, ref T first, ref T last)
+    {
+        ref T start = ref MemoryMarshal.GetArrayDataReference(array);
+        long before = (long)Unsafe.ByteOffset(ref start, ref first);
+        long after = ((long)array.Length * Unsafe.SizeOf<T>()) - ((long)Unsafe.ByteOffset(ref start, ref last) + Unsafe.SizeOf<T>());
+        Assert.True(before >= 64, $"the first {typeof(T).Name} is {before} bytes into its array");
+        Assert.True(after >= 64, $"the last {typeof(T).Name} is {after} bytes before its array's end");
+    }
+
     [Fact]
     public void FreeListShards_HeadsAtLeastACacheLineApart()
     {
@@ -308,7 +333,7 @@ public sealed class ShardingTests
         {
         }
 
-        public void OnSlotTaken(int index, int installedTop, int[] next)
+        public void OnSlotTaken(int index, int installedTop, ref int link)
         {
         }
 

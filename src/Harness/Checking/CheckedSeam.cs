@@ -130,7 +130,7 @@ internal readonly struct CheckedSeam : IConcurrencySeam
     {
     }
 
-    public void OnSlotTaken(int index, int installedTop, int[] next) => _context.SlotTaken(index, installedTop, next);
+    public void OnSlotTaken(int index, int installedTop, ref int link) => _context.SlotTaken(index, installedTop, Volatile.Read(ref link));
 
     public void OnSlotReturning(int index) => _context.SlotReturning(index);
 

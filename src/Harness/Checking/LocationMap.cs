@@ -46,12 +46,16 @@ internal sealed class LocationMap(SlotManager<CheckedPayload, CheckedSeam> manag
 
         return Unsafe.AreSame(ref location, ref manager.RetiredWord)
             ? new Location(LocationKind.Retired, 0)
-            : new Location(LocationKind.Link, IndexIn(manager.Links, ref location));
+            : new Location(LocationKind.Link, manager.LinkIndexOf(ref location) is var slot and >= 0
+                ? slot
+                : throw new InvalidOperationException("the checked seam was handed an int that is not in the manager's storage"));
     }
 
     /// <summary>The message slot that holds <paramref name="location"/> (a message or a field of one).</summary>
     internal Location OfMessage<T>(ref T location) =>
-        new(LocationKind.Message, IndexIn(manager.Messages, ref Unsafe.As<T, Message<CheckedPayload>>(ref location)));
+        new(LocationKind.Message, manager.MessageIndexOf(ref location) is var slot and >= 0
+            ? slot
+            : throw new InvalidOperationException($"the checked seam was handed a {typeof(T).Name} that is not in the manager's storage"));
 
     private static int IndexIn<TElement>(TElement[] array, ref TElement element)
     {

@@ -271,8 +271,8 @@ public sealed class VerificationContext
     public StaleTokenMonitor? StaleTokens { get; }
 
     // The free-list hooks feed monitors that model the whole list (its order, the counts' sum): one state.
-    internal void SlotTaken(int index, int installedTop, int[] next) =>
-        Notify(-1, (index, installedTop, next), static (m, a) => m.OnSlotTaken(a.index, a.installedTop, a.next));
+    internal void SlotTaken(int index, int installedTop, int link) =>
+        Notify(-1, (index, installedTop, link), static (m, a) => m.OnSlotTaken(a.index, a.installedTop, a.link));
 
     internal void SlotReturning(int index) => Notify(-1, index, static (m, i) => m.OnSlotReturning(i));
 

@@ -384,7 +384,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
                 continue; // a writer or a free holds the slot: try again, then give up
             }
 
-            value = _seam.CopyOptimistic(ref TPart.Of(ref _messages[index]));
+            value = _seam.CopyOptimistic(ref TPart.Of(ref MessageOf(index)));
             _seam.ReadBarrier(); // the re-check's loads must not complete before the copy's: else it validates a stale picture
             long after = _seam.Load(ref slot);
             long sequenceAfter = _seam.Load(ref sequence);

@@ -46,7 +46,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
         MemoryClass = memoryClass;
         _seam = seam;
         (_state, _origin) = AllocateState(capacity);
-        _messages = new Message<TPayload>[capacity];
+        _messages = new Message<TPayload>[MessagePadding + capacity + MessagePadding];
         long word = SlotWord.Pack(SlotWord.LowOf(startGeneration), live: false, retired: false, writer: false, readers: 0).Value;
         long epoch = (long)SlotWord.EpochOf(startGeneration) << 1;
         for (int i = 0; i < capacity; i++)
@@ -148,7 +148,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
         ref long slot = ref WordOf(index);
         long word = _seam.Load(ref slot);
         uint epoch = (uint)(_seam.Load(ref EpochOf(index)) >> 1);
-        _seam.WritePlain(ref _messages[index], message);
+        _seam.WritePlain(ref MessageOf(index), message);
         _seam.Store(ref slot, word | SlotWord.LiveBit);
         token = new MessageToken(index, new SlotWord(word).LowGeneration, epoch, Id);
         return MemoryError.None;
@@ -158,7 +158,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     internal MemoryError Read(MessageToken token, WaitLimit wait, out ReadGuard<TPayload> guard)
     {
         MemoryError error = EnterRead(token, wait, out int index);
-        guard = error == MemoryError.None ? new ReadGuard<TPayload>(this, ref _messages[index], token) : default;
+        guard = error == MemoryError.None ? new ReadGuard<TPayload>(this, ref MessageOf(index), token) : default;
         return error;
     }
 
@@ -166,7 +166,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     internal MemoryError PeekHeader(MessageToken token, WaitLimit wait, out HeaderGuard guard)
     {
         MemoryError error = EnterRead(token, wait, out int index);
-        guard = error == MemoryError.None ? new HeaderGuard(this, ref _messages[index].Header, token) : default;
+        guard = error == MemoryError.None ? new HeaderGuard(this, ref MessageOf(index).Header, token) : default;
         return error;
     }
 
@@ -174,7 +174,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     internal MemoryError Write(MessageToken token, WaitLimit wait, out WriteGuard<TPayload> guard)
     {
         MemoryError error = EnterExclusive(token, wait, MemoryError.StaleToken, MemoryError.AlreadyBorrowed, allowPoisoned: false, out int index);
-        guard = error == MemoryError.None ? new WriteGuard<TPayload>(this, ref _messages[index], token) : default;
+        guard = error == MemoryError.None ? new WriteGuard<TPayload>(this, ref MessageOf(index), token) : default;
         return error;
     }
 
@@ -184,7 +184,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
         MemoryError error = EnterExclusive(token, wait, MemoryError.StaleToken, MemoryError.AlreadyBorrowed, allowPoisoned: true, out int index);
         if (error == MemoryError.None)
         {
-            _seam.WritePlain(ref _messages[index], message);
+            _seam.WritePlain(ref MessageOf(index), message);
             ReleaseExclusive(index, _seam.Load(ref WordOf(index)) | SlotWord.CommittedBit);
         }
 
@@ -207,7 +207,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
         }
 
         // Exclusive and live: drop the message so the manager keeps no reference to the payload.
-        _seam.WritePlain(ref _messages[index], default);
+        _seam.WritePlain(ref MessageOf(index), default);
 
         // The slot's generation is the token's: EnterExclusive checked both parts.
         ulong low = token.LowGeneration;
@@ -279,11 +279,43 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
         return index;
     }
 
-    /// <inheritdoc cref="State"/>
-    internal Message<TPayload>[] Messages => _messages;
+    /// <summary>Messages of padding before the first slot's message and after the last: at least 64 bytes, so no other
+    /// object's fields share a cache line with slot 0's or the last slot's message (Store and Free write them). Without
+    /// it, Store+Free of slot 0 wrote the line of the object allocated before the array, which every operation reads:
+    /// two threads on two shards ran at 41 Mops/s on 2 cores, 90 with slot 0 held elsewhere (docs/performance.md).</summary>
+    private static int MessagePadding
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (64 + Unsafe.SizeOf<Message<TPayload>>() - 1) / Unsafe.SizeOf<Message<TPayload>>(); // a constant once compiled
+    }
 
-    /// <inheritdoc cref="State"/>
-    internal int[] Links => _freeList.Links;
+    /// <summary>Slot <paramref name="index"/>'s message.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref Message<TPayload> MessageOf(int index) => ref _messages[MessagePadding + index];
+
+    /// <summary>Slot <paramref name="index"/>'s message (tests).</summary>
+    internal ref Message<TPayload> MessageAt(int index) => ref MessageOf(CheckedIndex(index));
+
+    /// <summary>The padded message array (the layout tests).</summary>
+    internal Message<TPayload>[] MessageStorage => _messages;
+
+    /// <summary>The padded link array (the layout tests).</summary>
+    internal int[] LinkStorage => _freeList.LinkStorage;
+
+    /// <summary>The slot whose message holds <paramref name="location"/> (a message or a field of one), or -1 (the
+    /// checked seam's location names).</summary>
+    internal int MessageIndexOf<T>(ref T location)
+    {
+        nint offset = Unsafe.ByteOffset(ref MessageOf(0), ref Unsafe.As<T, Message<TPayload>>(ref location));
+        nint size = Unsafe.SizeOf<Message<TPayload>>();
+        return offset >= 0 && offset < Capacity * size ? (int)(offset / size) : -1;
+    }
+
+    /// <summary>Slot <paramref name="index"/>'s free-list link (encoded: the next slot + 1, or 0), for the quiescent snapshot and tests.</summary>
+    internal ref int LinkAt(int index) => ref _freeList.LinkOf(CheckedIndex(index));
+
+    /// <summary>The slot whose link <paramref name="location"/> is, or -1 (the checked seam's location names).</summary>
+    internal int LinkIndexOf(ref int location) => _freeList.LinkIndexOf(ref location);
 
     /// <inheritdoc cref="State"/>
     internal FreeListShard[] FreeListShards => _freeList.Shards;

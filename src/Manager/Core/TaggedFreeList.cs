@@ -10,7 +10,7 @@
 //   PopFrom(s):    h = Load(head[s]); top(h) == 0 -> empty; n = Load(next[top]); CAS(head[s], (n, tag + 1), h);
 //                  retry; then Add(count[s], -1).
 //   Push(i):       s = home(i); Add(count[s], +1); h = Load(head[s]); Store(next[i], top(h)); CAS(head[s], (i, tag + 1), h); retry.
-// The hint is the storing thread's processor (the seam's), so threads on different cores pop from
+// The hint is the storing thread's own small number (the seam's), so up to N threads pop from
 // different lines; a slot goes back to its home shard, so a thread that stores and frees its own messages
 // stays on its own shard, and a consumer's frees return the slots to the producer's shard.
 // Orderings: the head CAS is a full fence; Push's link store precedes the CAS that publishes i, so a
@@ -39,7 +39,7 @@ internal struct TaggedFreeList<TSeam>
     internal const int MaxShards = 64;
 
     private readonly FreeListShard[] _shards; // one padded line each: the head every pop and push CASes, and its count
-    private readonly int[] _next;
+    private readonly int[] _links; // slot i's link at LinkPadding + i (encoded: the next slot + 1, or 0)
     private readonly HeadLayout _layout;
     private readonly ulong _homeScale; // a slot's home shard is (index * _homeScale) >> 32 = floor(index * N / capacity), within one
     private TSeam _seam;
@@ -55,14 +55,14 @@ internal struct TaggedFreeList<TSeam>
 
         _layout = layout;
         _seam = seam;
-        _next = new int[count];
+        _links = new int[LinkPadding + count + LinkPadding];
         _shards = new FreeListShard[shards];
         _homeScale = ((ulong)shards << 32) / (ulong)count;
         int previousHome = -1;
         for (int i = count - 1; i >= 0; i--)
         {
             int home = HomeOf(i);
-            _next[i] = home == previousHome ? i + 2 : 0; // encoded: the next slot of the block, or 0 after the shard's last
+            LinkOf(i) = home == previousHome ? i + 2 : 0; // encoded: the next slot of the block, or 0 after the shard's last
             _shards[home].Head = layout.Pack(i + 1, startTag); // ends as the shard's lowest slot
             _shards[home].Available++;
             previousHome = home;
@@ -99,7 +99,7 @@ internal struct TaggedFreeList<TSeam>
         }
     }
 
-    /// <summary>Pops a free slot, from the shard of the seam's processor hint first (asked only when there is
+    /// <summary>Pops a free slot, from the shard of the seam's thread hint first (asked only when there is
     /// more than one shard), then from the others. Returns false only when every shard was empty at one
     /// instant (the double collect's linearization point).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -109,7 +109,7 @@ internal struct TaggedFreeList<TSeam>
         return PopFrom(home, out index, out _) || TryPopElsewhere(home, out index);
     }
 
-    /// <summary>The shard a hint names: the hint itself when it is one (a processor number below the shard count,
+    /// <summary>The shard a hint names: the hint itself when it is one (a thread index below the shard count,
     /// the usual case), else the hint modulo the shard count.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly int ShardOf(int hint) => (uint)hint < (uint)_shards.Length ? hint : (int)((uint)hint % (uint)_shards.Length);
@@ -165,14 +165,14 @@ internal struct TaggedFreeList<TSeam>
             }
 
             // Read the link before the CAS: after a successful CAS the tag guarantees it was current.
-            int next = _seam.Load(ref _next[top - 1]);
+            int next = _seam.Load(ref LinkOf(top - 1));
             long seen = _seam.CompareExchange(ref shard.Head, _layout.Advance(head, next), head);
             if (seen == head)
             {
                 // LP (success). We now own slot top - 1 and its link.
                 index = top - 1;
                 emptyHead = 0;
-                _seam.OnSlotTaken(index, next, _next);
+                _seam.OnSlotTaken(index, next, ref LinkOf(index));
 
                 // Count second: a slot in transit (popped, not yet counted) is still counted as available,
                 // so the shard's count never drops below 0 (docs/invariants.md, I4).
@@ -202,7 +202,7 @@ internal struct TaggedFreeList<TSeam>
         while (true)
         {
             // The link must be written before the CAS publishes index (release via the CAS fence).
-            _seam.Store(ref _next[index], _layout.EncodedTop(head));
+            _seam.Store(ref LinkOf(index), _layout.EncodedTop(head));
             long seen = _seam.CompareExchange(ref shard.Head, _layout.Advance(head, index + 1), head);
             if (seen == head)
             {
@@ -215,8 +215,25 @@ internal struct TaggedFreeList<TSeam>
         }
     }
 
-    /// <summary>The links (encoded: slot + 1, or 0), for the checked seam's location names and the quiescent snapshot.</summary>
-    internal readonly int[] Links => _next;
+    /// <summary>Ints of padding before the first link and after the last: 64 bytes, so no other object's fields share a
+    /// cache line with slot 0's link or the last slot's (a Push writes its slot's link). Without it, the thread storing
+    /// and freeing slot 0 wrote the line holding the fields of the object allocated before the array, which every
+    /// operation reads: Store+Free on two shards ran at 19 Mops/s on 2 cores against 51 on one (docs/performance.md).</summary>
+    private const int LinkPadding = 16;
+
+    /// <summary>Slot <paramref name="index"/>'s link (encoded: the next slot + 1, or 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal readonly ref int LinkOf(int index) => ref _links[LinkPadding + index];
+
+    /// <summary>The padded link array (the layout tests).</summary>
+    internal readonly int[] LinkStorage => _links;
+
+    /// <summary>The slot whose link <paramref name="location"/> is, or -1 when it is none (the checked seam's location names).</summary>
+    internal readonly int LinkIndexOf(ref int location)
+    {
+        nint offset = Unsafe.ByteOffset(ref LinkOf(0), ref location) / sizeof(int);
+        return offset >= 0 && offset < _links.Length - (2 * LinkPadding) ? (int)offset : -1;
+    }
 
     /// <summary>The shards, for the checked seam's location names and the quiescent snapshot.</summary>
     internal readonly FreeListShard[] Shards => _shards;

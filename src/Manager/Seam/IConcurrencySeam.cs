@@ -64,9 +64,9 @@ internal interface IAtomics
     void ReadBarrier();
 
     /// <summary>Which free-list shard the calling thread's stores start from (any value: the free-list masks it).
-    /// Production answers the processor the thread runs on (<see cref="Thread.GetCurrentProcessorId"/>), so
-    /// threads on different cores pop from different shards; a model checker chooses, so every shard choice is
-    /// explored. Any value is correct: it only decides where a pop starts.</summary>
+    /// Production answers the thread's own small number (<see cref="ThreadIndex"/>: the lowest no other live
+    /// thread holds), so up to N threads pop from N different shards; a model checker chooses, so every shard
+    /// choice is explored. Any value is correct: it only decides where a pop starts.</summary>
     int ShardHint();
 }
 
@@ -95,9 +95,9 @@ internal interface IWaiting
 internal interface IObservation
 {
     /// <summary>After the successful head CAS that popped <paramref name="index"/> and installed
-    /// <paramref name="installedTop"/> (slot + 1, or 0). <paramref name="next"/> is the link array, which
-    /// the popping thread now owns at <paramref name="index"/>.</summary>
-    void OnSlotTaken(int index, int installedTop, int[] next);
+    /// <paramref name="installedTop"/> (slot + 1, or 0). <paramref name="link"/> is the popped slot's link,
+    /// which the popping thread now owns.</summary>
+    void OnSlotTaken(int index, int installedTop, ref int link);
 
     /// <summary>Before <paramref name="index"/> is pushed back on the free-list (its message already cleared).</summary>
     void OnSlotReturning(int index);

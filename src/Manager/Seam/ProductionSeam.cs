@@ -41,12 +41,11 @@ internal readonly struct ProductionSeam : IConcurrencySeam
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void ReadBarrier() => Volatile.ReadBarrier();
 
-    // The processor the thread runs on now, as .NET's ArrayPool picks its per-core stack (the runtime caches
-    // it per thread for a few calls): threads running on different cores pop from different shards. A hint that
-    // stays with the thread (a probe moved on contention) measured worse on 16 cores: two threads that share a
-    // shard without their CASes failing never learn it (docs/performance.md).
+    // The thread's own small number (ThreadIndex: the lowest free while it lives), so up to N threads that store
+    // start at N different shards. The processor number (ArrayPool's choice) measured erratic on 16 cores: the
+    // runtime caches it per thread, so two threads could share a shard for millions of stores (docs/performance.md).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int ShardHint() => Thread.GetCurrentProcessorId();
+    public int ShardHint() => ThreadIndex.Current;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     public bool WaitWhileUnchanged(long[] words, int index, long observed, in WaitLimit limit)
@@ -67,7 +66,7 @@ internal readonly struct ProductionSeam : IConcurrencySeam
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void OnSlotTaken(int index, int installedTop, int[] next)
+    public void OnSlotTaken(int index, int installedTop, ref int link)
     {
     }
 
@@ -117,12 +116,16 @@ internal readonly struct ProductionSeam : IConcurrencySeam
     }
 
     // No metric: a reader's retry on a hot slot is the common case under contention, not a fault.
-    public void SlotBackOff(int attempt) => Thread.SpinWait(Math.Min(1 << Math.Min(attempt, 5), SlotBackOffCap));
+    public void SlotBackOff(int attempt) => Thread.SpinWait(Math.Min(1 << Math.Min(attempt, 10), SlotBackOffCap));
 
     // Spin counts are .NET's normalized spins (about 35 ns each on current hardware).
     private const int HeadBackOffBase = 4;
     private const int HeadBackOffCap = 128;
-    private const int SlotBackOffCap = 32;
+    internal const int DefaultSlotBackOffCap = 32;
+
+    /// <summary>The most spins a reader backs off after a failed slot-word CAS. Read on the slow path only; set by
+    /// the scaling suite (<c>--slot-backoff</c>) to compare caps in one run, never by the library.</summary>
+    internal static int SlotBackOffCap = DefaultSlotBackOffCap;
 
     public void OnSlotWait()
     {

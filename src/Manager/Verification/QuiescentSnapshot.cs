@@ -31,7 +31,6 @@ internal static class QuiescentSnapshots
         where TSeam : struct, IConcurrencySeam
     {
         FreeListShard[] shards = manager.FreeListShards;
-        int[] links = manager.Links;
         int capacity = manager.Capacity;
 
         // A corrupted list can be cyclic: stop after Capacity entries in all and say so.
@@ -45,7 +44,7 @@ internal static class QuiescentSnapshots
             heads[s] = Volatile.Read(ref shards[s].Head);
             counts[s] = Volatile.Read(ref shards[s].Available);
             var list = new List<int>();
-            for (int top = manager.Layout.EncodedTop(heads[s]); top != 0 && !tooLong; top = Volatile.Read(ref links[top - 1]))
+            for (int top = manager.Layout.EncodedTop(heads[s]); top != 0 && !tooLong; top = Volatile.Read(ref manager.LinkAt(top - 1)))
             {
                 if (walked++ == capacity)
                 {

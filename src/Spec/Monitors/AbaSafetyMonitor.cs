@@ -30,9 +30,8 @@ public sealed class AbaSafetyMonitor : ManagerMonitor
     public override SpecProperty Property => SpecProperty.AbaSafety;
 
     /// <inheritdoc />
-    public override void OnSlotTaken(int index, int installedTop, int[] next)
+    public override void OnSlotTaken(int index, int installedTop, int link)
     {
-        int link = Volatile.Read(ref next[index]);
         if (link != installedTop)
         {
             Fail($"the pop of slot {index} installed top {Describe(installedTop)}, but slot {index}'s link is {Describe(link)} at that CAS (a stale link: ABA)");

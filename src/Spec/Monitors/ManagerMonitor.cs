@@ -30,7 +30,7 @@ public abstract class ManagerMonitor
     protected void Fail(string details) => _sink.Report(Property, details);
 
     /// <summary>After a successful pop of <paramref name="index"/>.</summary>
-    public virtual void OnSlotTaken(int index, int installedTop, int[] next)
+    public virtual void OnSlotTaken(int index, int installedTop, int link)
     {
     }
 

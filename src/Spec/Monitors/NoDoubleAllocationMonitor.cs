@@ -22,7 +22,7 @@ public sealed class NoDoubleAllocationMonitor : ManagerMonitor
     public override SpecProperty Property => SpecProperty.NoDoubleAllocation;
 
     /// <inheritdoc />
-    public override void OnSlotTaken(int index, int installedTop, int[] next)
+    public override void OnSlotTaken(int index, int installedTop, int link)
     {
         if (Interlocked.Exchange(ref _owned[index], 1) != 0)
         {
