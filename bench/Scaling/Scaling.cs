@@ -19,7 +19,7 @@ namespace ManagerVerified.Bench;
 /// </remarks>
 internal static class Scaling
 {
-    internal static readonly int Capacity = int.Parse(Environment.GetEnvironmentVariable("CAP") ?? "4096");
+    internal const int Capacity = 4096;
 
     internal static int Run(string[] args, TextWriter output)
     {
