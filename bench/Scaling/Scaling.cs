@@ -24,7 +24,7 @@ internal static class Scaling
     internal static int Run(string[] args, TextWriter output)
     {
         var options = ScalingOptions.Parse(args);
-        Workload[] workloads = Workload.All(options.SlotBackOffCaps).Where(w => options.Filter is null || options.Filter.Split(',').Any(f => w.Name.Contains(f, StringComparison.OrdinalIgnoreCase))).ToArray();
+        Workload[] workloads = Workload.All().Where(w => options.Filter is null || options.Filter.Split(',').Any(f => w.Name.Contains(f, StringComparison.OrdinalIgnoreCase))).ToArray();
         var results = new Dictionary<(string, int), double>();
 
         output.WriteLine($"# Scaling suite: {Environment.ProcessorCount} logical cores, {RuntimeInformationText()}");
@@ -213,9 +213,9 @@ internal sealed class StopFlag
 }
 
 /// <summary>Command line of <c>--scaling</c>.</summary>
-internal sealed record ScalingOptions(int[] Threads, int Runs, TimeSpan Duration, string? Filter, string? MarkdownPath, int[] SlotBackOffCaps)
+internal sealed record ScalingOptions(int[] Threads, int Runs, TimeSpan Duration, string? Filter, string? MarkdownPath)
 {
-    // [--threads 1,2,4] [--runs 3] [--ms 250] [--only <substring>[,<substring>...]] [--md <file>] [--slot-backoff 128,512]
+    // [--threads 1,2,4] [--runs 3] [--ms 250] [--only <substring>[,<substring>...]] [--md <file>]
     internal static ScalingOptions Parse(string[] args)
     {
         string? Value(string name)
@@ -229,8 +229,7 @@ internal sealed record ScalingOptions(int[] Threads, int Runs, TimeSpan Duration
             : DefaultThreads(Environment.ProcessorCount);
         int runs = Value("--runs") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 3;
         int ms = Value("--ms") is { } m ? int.Parse(m, CultureInfo.InvariantCulture) : 250;
-        int[] caps = Value("--slot-backoff") is { } c ? c.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray() : [];
-        return new ScalingOptions(threads, runs, TimeSpan.FromMilliseconds(ms), Value("--only"), Value("--md"), caps);
+        return new ScalingOptions(threads, runs, TimeSpan.FromMilliseconds(ms), Value("--only"), Value("--md"));
     }
 
     /// <summary>1, 2, 4, ... and ProcessorCount itself.</summary>
@@ -264,7 +263,7 @@ internal sealed record Workload(string Name, Func<int, object> Setup, Action<obj
 
     private const int Batch = 64;
 
-    internal static IEnumerable<Workload> All(int[] slotBackOffCaps)
+    internal static IEnumerable<Workload> All()
     {
         yield return new Workload(OursStoreFree, _ => new ConcurrentMemoryManager<long>(Capacity), StoreFree, Dispose);
 #if !BASELINE
@@ -274,18 +273,6 @@ internal sealed record Workload(string Name, Func<int, object> Setup, Action<obj
         yield return new Workload(StackPeer, _ => new ConcurrentStack<int>(Enumerable.Range(0, Capacity)), StackPopPush, _ => { });
         yield return new Workload(LockPeer, _ => new Stack<int>(Enumerable.Range(0, Capacity)), LockPopPush, _ => { });
         yield return new Workload(HotRead, threads => Stored(1), ReadOneSlot, Dispose);
-#if !BASELINE
-        foreach (int cap in slotBackOffCaps)
-        {
-            // The same workload with another back-off cap for a reader's failed CAS (the library's is
-            // ProductionSeam.DefaultSlotBackOffCap): set before the threads start, restored after.
-            yield return new Workload(
-                $"{HotRead}, back-off cap {cap}",
-                _ => { ManagerVerified.Seam.ProductionSeam.SlotBackOffCap = cap; return Stored(1); },
-                ReadOneSlot,
-                s => { ManagerVerified.Seam.ProductionSeam.SlotBackOffCap = ManagerVerified.Seam.ProductionSeam.DefaultSlotBackOffCap; Dispose(s); });
-        }
-#endif
         yield return new Workload(RwlsPeer, _ => new ReaderWriterLockSlim(), RwlsRead, s => ((ReaderWriterLockSlim)s).Dispose());
         yield return new Workload(CopyHeader, _ => Stored(1), CopyHeaderOneSlot, Dispose);
 #if !BASELINE

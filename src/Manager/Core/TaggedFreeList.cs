@@ -10,7 +10,7 @@
 //   PopFrom(s):    h = Load(head[s]); top(h) == 0 -> empty; n = Load(next[top]); CAS(head[s], (n, tag + 1), h);
 //                  retry; then Add(count[s], -1).
 //   Push(i):       s = home(i); Add(count[s], +1); h = Load(head[s]); Store(next[i], top(h)); CAS(head[s], (i, tag + 1), h); retry.
-// The hint is the storing thread's own small number (the seam's), so up to N threads pop from
+// The hint is the storing thread's processor (the seam's), so threads on different cores pop from
 // different lines; a slot goes back to its home shard, so a thread that stores and frees its own messages
 // stays on its own shard, and a consumer's frees return the slots to the producer's shard.
 // Orderings: the head CAS is a full fence; Push's link store precedes the CAS that publishes i, so a
@@ -99,7 +99,7 @@ internal struct TaggedFreeList<TSeam>
         }
     }
 
-    /// <summary>Pops a free slot, from the shard of the seam's thread hint first (asked only when there is
+    /// <summary>Pops a free slot, from the shard of the seam's processor hint first (asked only when there is
     /// more than one shard), then from the others. Returns false only when every shard was empty at one
     /// instant (the double collect's linearization point).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -109,7 +109,7 @@ internal struct TaggedFreeList<TSeam>
         return PopFrom(home, out index, out _) || TryPopElsewhere(home, out index);
     }
 
-    /// <summary>The shard a hint names: the hint itself when it is one (a thread index below the shard count,
+    /// <summary>The shard a hint names: the hint itself when it is one (a processor number below the shard count,
     /// the usual case), else the hint modulo the shard count.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly int ShardOf(int hint) => (uint)hint < (uint)_shards.Length ? hint : (int)((uint)hint % (uint)_shards.Length);

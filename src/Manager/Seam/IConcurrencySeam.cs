@@ -64,9 +64,9 @@ internal interface IAtomics
     void ReadBarrier();
 
     /// <summary>Which free-list shard the calling thread's stores start from (any value: the free-list masks it).
-    /// Production answers the thread's own small number (<see cref="ThreadIndex"/>: the lowest no other live
-    /// thread holds), so up to N threads pop from N different shards; a model checker chooses, so every shard
-    /// choice is explored. Any value is correct: it only decides where a pop starts.</summary>
+    /// Production answers the processor the thread runs on (<see cref="Thread.GetCurrentProcessorId"/>), so
+    /// threads on different cores pop from different shards; a model checker chooses, so every shard choice is
+    /// explored. Any value is correct: it only decides where a pop starts.</summary>
     int ShardHint();
 }
 

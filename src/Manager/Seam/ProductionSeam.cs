@@ -41,11 +41,12 @@ internal readonly struct ProductionSeam : IConcurrencySeam
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void ReadBarrier() => Volatile.ReadBarrier();
 
-    // The thread's own small number (ThreadIndex: the lowest free while it lives), so up to N threads that store
-    // start at N different shards. The processor number (ArrayPool's choice) measured erratic on 16 cores: the
-    // runtime caches it per thread, so two threads could share a shard for millions of stores (docs/performance.md).
+    // The processor the thread runs on now, as .NET's ArrayPool picks its per-core stack (the runtime caches it per
+    // thread for a few calls): threads running at once on different cores pop from different shards, however many
+    // threads there are. A per-thread index (the lowest free while the thread lives) measured the same on 16 cores
+    // (docs/performance.md) but maps threads beyond the shard count onto shared shards even when they run apart.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int ShardHint() => ThreadIndex.Current;
+    public int ShardHint() => Thread.GetCurrentProcessorId();
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     public bool WaitWhileUnchanged(long[] words, int index, long observed, in WaitLimit limit)
@@ -116,16 +117,12 @@ internal readonly struct ProductionSeam : IConcurrencySeam
     }
 
     // No metric: a reader's retry on a hot slot is the common case under contention, not a fault.
-    public void SlotBackOff(int attempt) => Thread.SpinWait(Math.Min(1 << Math.Min(attempt, 10), SlotBackOffCap));
+    public void SlotBackOff(int attempt) => Thread.SpinWait(Math.Min(1 << Math.Min(attempt, 5), SlotBackOffCap));
 
     // Spin counts are .NET's normalized spins (about 35 ns each on current hardware).
     private const int HeadBackOffBase = 4;
     private const int HeadBackOffCap = 128;
-    internal const int DefaultSlotBackOffCap = 32;
-
-    /// <summary>The most spins a reader backs off after a failed slot-word CAS. Read on the slow path only; set by
-    /// the scaling suite (<c>--slot-backoff</c>) to compare caps in one run, never by the library.</summary>
-    internal static int SlotBackOffCap = DefaultSlotBackOffCap;
+    private const int SlotBackOffCap = 32; // larger caps (128, 512, 2048) measured no better on 16 cores (docs/performance.md)
 
     public void OnSlotWait()
     {
