@@ -50,6 +50,7 @@ public static class ExhaustiveCatalog
         new(ScenarioCatalog.GuardCopies, new(1, 2, 1)),
         new(ScenarioCatalog.WriteGuardCopies, new(1, 2, 1)),
         new(ScenarioCatalog.LastGeneration, new(1, 2, 1, StartGeneration: ScenarioCatalog.LastGeneration.Defaults.StartGeneration)),
+        new(ScenarioCatalog.ReaderLimit, new(1, 2, 1)),
         new(ScenarioCatalog.Churn, new(2, 2, 1)),
         new(ScenarioCatalog.Wraparound, new(2, 2, 1)),
         new(ScenarioCatalog.Exhaustion, new(2, 2, 1)),
@@ -97,6 +98,7 @@ public static class ExhaustiveCatalog
         new(ScenarioCatalog.WriteGuardCopies, new(1, 2, 2)),
         new(ScenarioCatalog.LastGeneration, new(1, 2, 2, StartGeneration: ScenarioCatalog.LastGeneration.Defaults.StartGeneration)),
         new(ScenarioCatalog.TimedWaits, new(1, 2, 2)),
+        new(ScenarioCatalog.ReaderLimit, new(1, 2, 2)),
         new(ScenarioCatalog.Wraparound, new(2, 2, 2)),
         new(ScenarioCatalog.Churn, new(1, 2, 3)),
         new(ScenarioCatalog.Exhaustion, new(1, 2, 3)),
@@ -104,6 +106,7 @@ public static class ExhaustiveCatalog
         new(ScenarioCatalog.EpochWrap, new(1, 2, 3, StartGeneration: ScenarioCatalog.EpochWrap.Defaults.StartGeneration)),
         new(ScenarioCatalog.AbaWindow, new(3, 2, 1)),
         new(ScenarioCatalog.Churn, new(1, 3, 1)),
+        new(ScenarioCatalog.ReaderLimit, new(1, 3, 1)),
         .. s_suiteBugs,
 
         // 8 head CASes inside the victim's window: the unbounded search's first minute does not reach it;
@@ -127,6 +130,7 @@ public static class ExhaustiveCatalog
         new(ScenarioCatalog.Mixed, new(2, 2, 4)),
         new(ScenarioCatalog.Mixed, new(2, 2, 6)),
         new(ScenarioCatalog.ReadersWriter, new(1, 3, 1)),
+        new(ScenarioCatalog.ReaderLimit, new(1, 3, 2)),
         new(ScenarioCatalog.Exhaustion, new(2, 3, 1)),
     ];
 

@@ -40,6 +40,9 @@ public static class ScenarioCatalog
     /// <summary>A slot's last generation issued and freed (the slot retires) while old and made-up tokens are used.</summary>
     public static Scenario LastGeneration { get; } = new LastGenerationScenario();
 
+    /// <summary>Reads racing for the last reader place of a slot that starts one reader short of the limit.</summary>
+    public static Scenario ReaderLimit { get; } = new ReaderLimitScenario();
+
     /// <summary>A write scope ended without commit (poisoning) among readers, copiers and writers.</summary>
     public static Scenario PoisonedWrites { get; } = new PoisonedWritesScenario();
 
@@ -75,6 +78,7 @@ public static class ScenarioCatalog
         ForeignAndEpochTokens,
         EpochWrap,
         LastGeneration,
+        ReaderLimit,
         ShardedFreeList,
         AbaWindow,
         StealWindow,

@@ -525,6 +525,26 @@ public sealed class ScenarioRun
     /// <summary>Reports a scenario-level violation.</summary>
     public void Fail(SpecProperty property, string details) => Context.Sink.Report(property, details);
 
+    /// <summary>Adds <paramref name="count"/> read borrows of <paramref name="token"/>'s message that no guard holds
+    /// (negative: takes them away), so a scenario can start a slot at the reader limit without 2^21 - 1 guards. Call
+    /// only when no task is running: the slot word is changed directly, not through the seam (no step of any
+    /// exploration), and the history records it for the specification.</summary>
+    public void PhantomReaders(MessageToken token, int count)
+    {
+        ref long word = ref Manager.SlotWordAt(token.Index);
+        long readers = (Volatile.Read(ref word) & Core.SlotWord.ReaderMask) + count;
+        if (readers < 0 || readers > Core.SlotWord.MaxReaders)
+        {
+            // The word lost (or gained) readers behind the guards' backs: a count that overflowed into the writer bit.
+            Fail(SpecProperty.ReadWriteExclusion, $"slot {token.Index} cannot take {count} phantom readers: its word is {new Core.SlotWord(Volatile.Read(ref word))}");
+            return;
+        }
+
+        int step = Recorder.Begin(StepKind.PhantomReaders, false, token, version: count);
+        Volatile.Write(ref word, Volatile.Read(ref word) + count);
+        Recorder.End(step, MemoryError.None, version: count);
+    }
+
     /// <summary>Runs every monitor's quiescent check. Call only when no task is running.</summary>
     public void CheckQuiescent()
     {

@@ -717,6 +717,53 @@ public sealed class LastGenerationScenario : Scenario
     }
 }
 
+/// <summary>The reader limit: the slot starts one reader short of it (2^21 - 2 read borrows no guard holds,
+/// added by the set-up), so the tasks' reads and header peeks race for the last place: a Try-read that finds the
+/// slot full gets ReaderLimit, a blocking one waits for a reader to leave, and a TryFree gets BorrowActive. The
+/// phantom readers leave at the end and the owner frees the message.</summary>
+public sealed class ReaderLimitScenario : Scenario
+{
+    /// <inheritdoc />
+    public override string Name => "reader-limit";
+
+    /// <inheritdoc />
+    public override string Description => "reads race for the last reader place of a slot one reader short of the limit";
+
+    /// <inheritdoc />
+    public override ScenarioParameters Defaults => new(Capacity: 1, Tasks: 2, Operations: 2);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(ScenarioRun run)
+    {
+        run.Store(tryOnly: false, out MessageToken token);
+        int phantoms = (int)Core.SlotWord.MaxReaders - 1;
+        run.PhantomReaders(token, phantoms);
+        await run.RunTasksAsync(task =>
+        {
+            for (int i = 0; i < run.Parameters.Operations; i++)
+            {
+                switch ((task + i) % 4)
+                {
+                    case 0:
+                        run.Read(token, tryOnly: true);
+                        break;
+                    case 1:
+                        run.Read(token, tryOnly: true, headerOnly: true);
+                        break;
+                    case 2:
+                        run.Read(token, tryOnly: false); // waits while the slot is full
+                        break;
+                    default:
+                        run.Free(token, tryOnly: true); // BorrowActive: the phantoms hold the slot
+                        break;
+                }
+            }
+        }).ConfigureAwait(false);
+        run.PhantomReaders(token, -phantoms);
+        run.Free(token, tryOnly: false);
+    }
+}
+
 /// <summary>The sharded free-list: three slots on two shards (slots 0 and 1 at home on shard 0, slot 2 on
 /// shard 1), one slot held for the whole run, while the other tasks store (each store starting at a shard the
 /// scheduler chooses) and free (each slot back to its home shard). A store whose own shard is empty must

@@ -43,6 +43,11 @@ public enum StepKind
 
     /// <summary>TryCopyHeader: an optimistic copy, no borrow (AlreadyBorrowed while a writer holds the slot).</summary>
     CopyHeader,
+
+    /// <summary>Verification only, by a scenario's set-up while no task runs: <see cref="Step.Version"/> read borrows
+    /// of the token's message that no guard holds are added (positive) or taken away (negative), so a scenario can
+    /// start a slot at the reader limit without 2^21 - 1 guards.</summary>
+    PhantomReaders,
 }
 
 /// <summary>One step of a concurrent history: what was called, by whom, when, and what it returned.</summary>
@@ -75,6 +80,7 @@ public readonly record struct Step(
             StepKind.Replace => $"{name}({Token}, v{Version}) -> {result}",
             StepKind.FreeRecycle => $"FreeRecycle(slot {Token.Index})",
             StepKind.FreeInvalidate => $"FreeInvalidate({Token})",
+            StepKind.PhantomReaders => $"PhantomReaders({Token}, {Version:+#;-#;0})",
             _ => $"{name}({Token}) -> {result}",
         };
         return Completed ? detail : detail + " (pending)";

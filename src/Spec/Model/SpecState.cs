@@ -270,6 +270,23 @@ public sealed class SpecState : IEquatable<SpecState>
                 return error != MemoryError.None || (step.Owner == _owner[step.Token.Index] && step.Version == _version[step.Token.Index]) ? this : null;
             }
 
+            case StepKind.PhantomReaders:
+            {
+                // Read borrows without guards: only on the token's live message, with no writer, within the limit.
+                int s = step.Token.Index;
+                long readers = Check(step.Token, MemoryError.StaleToken, allowPoisoned: true) == MemoryError.None && (_flags[s] & Writer) == 0
+                    ? _readers[s] + step.Version
+                    : -1;
+                if (readers < 0 || readers > SlotWord.MaxReaders)
+                {
+                    return null;
+                }
+
+                var next = new SpecState(this);
+                next._readers[s] = (int)readers;
+                return next;
+            }
+
             case StepKind.ReleaseRead:
             {
                 int s = step.Token.Index;
