@@ -92,7 +92,8 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
         }
 
         return new SlotManager<TPayload, ProductionSeam>(
-            capacity, options.MemoryClass, default, HeadLayout.ForCapacity(capacity), startTag: 0, startGeneration: SlotWord.FirstGeneration, shards: shards);
+            capacity, options.MemoryClass, default, HeadLayout.ForCapacity(capacity), startTag: 0, startGeneration: SlotWord.FirstGeneration, shards: shards,
+            lanes: SlotManager<TPayload, ProductionSeam>.LanesFor(Environment.ProcessorCount));
     }
 
     /// <summary>The name given in <see cref="ConcurrentMemoryManagerOptions.Name"/> (empty when none).</summary>
