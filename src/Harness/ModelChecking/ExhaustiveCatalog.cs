@@ -63,6 +63,7 @@ public static class ExhaustiveCatalog
         new(ScenarioCatalog.Exhaustion, new(1, 2, 2)),
         new(ScenarioCatalog.ReadersWriter, new(1, 2, 2)),
         new(ScenarioCatalog.EpochWrap, new(1, 2, 2, StartGeneration: ScenarioCatalog.EpochWrap.Defaults.StartGeneration)),
+        new(ScenarioCatalog.BiasedReads, new(1, 2, 2, Lanes: 2)),
         new(ScenarioCatalog.Churn, new(2, 2, 2)),
     ];
 
@@ -100,7 +101,6 @@ public static class ExhaustiveCatalog
         new(ScenarioCatalog.LastGeneration, new(1, 2, 2, StartGeneration: ScenarioCatalog.LastGeneration.Defaults.StartGeneration)),
         new(ScenarioCatalog.TimedWaits, new(1, 2, 2)),
         new(ScenarioCatalog.ReaderLimit, new(1, 2, 2)),
-        new(ScenarioCatalog.BiasedReads, new(1, 2, 2, Lanes: 2)),
         new(ScenarioCatalog.Wraparound, new(2, 2, 2)),
         new(ScenarioCatalog.Churn, new(1, 2, 3)),
         new(ScenarioCatalog.Exhaustion, new(1, 2, 3)),
