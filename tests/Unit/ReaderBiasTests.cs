@@ -1,4 +1,6 @@
 using ManagerVerified.Core;
+using ManagerVerified.Seam;
+using ManagerVerified.Verification;
 
 namespace ManagerVerified.Tests.Unit;
 
@@ -110,6 +112,32 @@ public sealed class ReaderBiasTests
         manager.Free(token);
     }
 
+    [Fact]
+    public void ARevokedSlot_IsNotBiasedAgain_UntilAnExclusiveEntryHasDrainedTheLanes()
+    {
+        // A reader whose CAS fails biases the slot, but not while Ln is set (a revoke is draining the lanes: a bias
+        // set again behind the drain's scan lets a reader into a lane the drain has passed, and the word can come
+        // back to the value the drain's last CAS expects). The seam fails the reader's first CAS, as a collision would.
+        SlotManager<long, CollidingSeam> core = VerificationManagers.Create<long, CollidingSeam>(1, default);
+        Assert.Equal(MemoryError.None, core.Store(new Message<long>(default, 1), out MessageToken token));
+        core.SlotWordAt(0) |= SlotWord.LanesBit; // revoked, not yet drained: Ln without Bs
+        CollidingSeam.FailNextCas = true;
+        Assert.Equal(MemoryError.None, core.Read(token, WaitLimit.None, out ReadGuard<long> guard));
+        Assert.False(CollidingSeam.FailNextCas); // the collision happened
+        Assert.False(new SlotWord(core.SlotWordAt(0)).IsBiased);
+        Assert.Equal(1, new SlotWord(core.SlotWordAt(0)).Readers); // counted in the word
+        guard.Dispose();
+
+        // Drained (Ln clear): the same collision biases the slot, and the reader takes a lane.
+        core.SlotWordAt(0) &= ~SlotWord.LanesBit;
+        CollidingSeam.FailNextCas = true;
+        Assert.Equal(MemoryError.None, core.Read(token, WaitLimit.None, out guard));
+        SlotWord biased = new(core.SlotWordAt(0));
+        Assert.True(biased.IsBiased && biased.HasLanes);
+        Assert.Equal(0, biased.Readers);
+        guard.Dispose();
+    }
+
     private static (ConcurrentMemoryManager<long> Manager, MessageToken Token) BiasedSlot(long payload)
     {
         var manager = new ConcurrentMemoryManager<long>(1);
@@ -132,5 +160,90 @@ public sealed class ReaderBiasTests
         }
 
         return held;
+    }
+
+    /// <summary>The production seam, except that the next CAS after <see cref="FailNextCas"/> is set fails without
+    /// writing (as if another reader had changed the word in between).</summary>
+    private readonly struct CollidingSeam : IConcurrencySeam
+    {
+        [ThreadStatic]
+        internal static bool FailNextCas;
+
+        public long CompareExchange(ref long location, long value, long comparand)
+        {
+            if (FailNextCas)
+            {
+                FailNextCas = false;
+                return comparand + 1;
+            }
+
+            return default(ProductionSeam).CompareExchange(ref location, value, comparand);
+        }
+
+        public int ShardHint() => 0;
+
+        public long Load(ref long location) => default(ProductionSeam).Load(ref location);
+
+        public int Load(ref int location) => default(ProductionSeam).Load(ref location);
+
+        public void Store(ref long location, long value) => default(ProductionSeam).Store(ref location, value);
+
+        public void Store(ref int location, int value) => default(ProductionSeam).Store(ref location, value);
+
+        public long Add(ref long location, long delta) => default(ProductionSeam).Add(ref location, delta);
+
+        public int Add(ref int location, int delta) => default(ProductionSeam).Add(ref location, delta);
+
+        public void WritePlain<T>(ref T location, T value) => location = value;
+
+        public T CopyOptimistic<T>(ref T source) => source;
+
+        public void ReadBarrier() => default(ProductionSeam).ReadBarrier();
+
+        public bool WaitWhileUnchanged(long[] words, int index, long observed, in WaitLimit limit) => default(ProductionSeam).WaitWhileUnchanged(words, index, observed, limit);
+
+        public void BackOff(int attempt)
+        {
+        }
+
+        public void SlotBackOff(int attempt)
+        {
+        }
+
+        public void OnSlotTaken(int index, int installedTop, ref int link)
+        {
+        }
+
+        public void OnSlotReturning(int index)
+        {
+        }
+
+        public void OnAvailableChanged(int shard, int value)
+        {
+        }
+
+        public void OnReadEntered(int index)
+        {
+        }
+
+        public void OnReadExiting(int index)
+        {
+        }
+
+        public void OnWriteEntered(int index)
+        {
+        }
+
+        public void OnWriteExiting(int index)
+        {
+        }
+
+        public void OnOptimisticCopyAccepted(int index)
+        {
+        }
+
+        public void OnSlotWait()
+        {
+        }
     }
 }
