@@ -92,8 +92,7 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
         }
 
         return new SlotManager<TPayload, ProductionSeam>(
-            capacity, options.MemoryClass, default, HeadLayout.ForCapacity(capacity), startTag: 0, startGeneration: SlotWord.FirstGeneration, shards: shards,
-            lanes: SlotManager<TPayload, ProductionSeam>.LanesFor(Environment.ProcessorCount));
+            capacity, options.MemoryClass, default, HeadLayout.ForCapacity(capacity), startTag: 0, startGeneration: SlotWord.FirstGeneration, shards: shards);
     }
 
     /// <summary>The name given in <see cref="ConcurrentMemoryManagerOptions.Name"/> (empty when none).</summary>

@@ -7,9 +7,8 @@ namespace ManagerVerified;
 internal interface ISlotLockOwner
 {
     /// <summary>Releases a read borrow taken with <paramref name="token"/> (<paramref name="ticket"/>: diagnostic
-    /// mode's record of it, or 0; <paramref name="lane"/>: the reader lane + 1 of a biased borrow, or 0 for one counted
-    /// in the slot word); false (and nothing changed) when the slot holds no such read borrow of that generation.</summary>
-    bool ExitRead(MessageToken token, int ticket, int lane);
+    /// mode's record of it, or 0); false (and nothing changed) when the slot holds no read borrow of that generation.</summary>
+    bool ExitRead(MessageToken token, int ticket);
 
     /// <summary>Releases the write borrow taken with <paramref name="token"/>: published when committed, else
     /// the slot is poisoned; false (and nothing changed) when the slot holds no exclusive borrow of that generation.</summary>
@@ -34,19 +33,17 @@ public ref struct ReadGuard<TPayload>
     private readonly ref Message<TPayload> _value;
     private readonly MessageToken _token;
     private readonly int _ticket;
-    private readonly int _lane; // the reader lane + 1 of a biased borrow; 0: counted in the slot word
 
-    internal ReadGuard(ISlotLockOwner owner, ref Message<TPayload> value, MessageToken token, int ticket = 0, int lane = 0)
+    internal ReadGuard(ISlotLockOwner owner, ref Message<TPayload> value, MessageToken token, int ticket = 0)
     {
         _owner = owner;
         _value = ref value;
         _token = token;
         _ticket = ticket;
-        _lane = lane;
     }
 
     /// <summary>The same borrow, released through <paramref name="owner"/> (diagnostic mode's tracking).</summary>
-    internal readonly ReadGuard<TPayload> Tracked(ISlotLockOwner owner, int ticket) => new(owner, ref _value, _token, ticket, _lane);
+    internal readonly ReadGuard<TPayload> Tracked(ISlotLockOwner owner, int ticket) => new(owner, ref _value, _token, ticket);
 
     /// <summary>The borrowed message. Throws <see cref="ObjectDisposedException"/> after the guard is disposed.</summary>
     public readonly ref readonly Message<TPayload> Value
@@ -70,7 +67,7 @@ public ref struct ReadGuard<TPayload>
         if (owner is not null)
         {
             _owner = null;
-            if (!owner.ExitRead(_token, _ticket, _lane))
+            if (!owner.ExitRead(_token, _ticket))
             {
                 GuardThrow.NotBorrowed();
             }
@@ -179,19 +176,17 @@ public ref struct HeaderGuard
     private readonly ref MessageHeader _value;
     private readonly MessageToken _token;
     private readonly int _ticket;
-    private readonly int _lane; // the reader lane + 1 of a biased borrow; 0: counted in the slot word
 
-    internal HeaderGuard(ISlotLockOwner owner, ref MessageHeader value, MessageToken token, int ticket = 0, int lane = 0)
+    internal HeaderGuard(ISlotLockOwner owner, ref MessageHeader value, MessageToken token, int ticket = 0)
     {
         _owner = owner;
         _value = ref value;
         _token = token;
         _ticket = ticket;
-        _lane = lane;
     }
 
     /// <summary>The same borrow, released through <paramref name="owner"/> (diagnostic mode's tracking).</summary>
-    internal readonly HeaderGuard Tracked(ISlotLockOwner owner, int ticket) => new(owner, ref _value, _token, ticket, _lane);
+    internal readonly HeaderGuard Tracked(ISlotLockOwner owner, int ticket) => new(owner, ref _value, _token, ticket);
 
     /// <summary>The borrowed header. Throws <see cref="ObjectDisposedException"/> after the guard is disposed.</summary>
     public readonly ref readonly MessageHeader Value
@@ -215,7 +210,7 @@ public ref struct HeaderGuard
         if (owner is not null)
         {
             _owner = null;
-            if (!owner.ExitRead(_token, _ticket, _lane))
+            if (!owner.ExitRead(_token, _ticket))
             {
                 GuardThrow.NotBorrowed();
             }

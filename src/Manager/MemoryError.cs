@@ -28,8 +28,7 @@ public enum MemoryError
     BorrowActive = 6,
 
     /// <summary>A non-blocking read or header access found the most read guards a slot can count
-    /// (524,287) already held on it; a blocking one waits until one is released. Readers of a read-hot
-    /// slot that hold it through a per-processor reader lane do not count.</summary>
+    /// (2,097,151) already held on it; a blocking one waits until one is released.</summary>
     ReaderLimit = 7,
 
     /// <summary>A timed read, write, header access or free gave up: the conflicting borrow outlasted its timeout.</summary>

@@ -73,7 +73,6 @@ public sealed class MutantCatalogTests
     [InlineData("commit-skips-generation-check", "write-guard-copies", "| commit-skips-generation-check | MissingCheck | I12 | write-guard-copies cap 1, 2x1 | Read/write exclusion | 2 |")]
     [InlineData("read-guard-dispose-twice", "exhaustion", "| read-guard-dispose-twice | MissingCheck | I5 | exhaustion cap 1, 2x1 | Read/write exclusion | 0 |")]
     [InlineData("reader-limit-wrong-error", "reader-limit", "| reader-limit-wrong-error | WrongError | I5 | reader-limit cap 1, 2x1 | Linearizability | 1 |")]
-    [InlineData("lane-no-recheck", "biased-reads", "| lane-no-recheck | MissingRecheck | I5 | biased-reads cap 1, 2x1, 2 lanes | Read/write exclusion | 1 |")]
     public void ModelChecker_KillsACatalogMutantWithItsMinimalCounterexample_AndReplaysIt(string mutant, string scenario, string row)
     {
         // Mutants of the real source the model checker was not written around: the double collect reduced
@@ -81,8 +80,7 @@ public sealed class MutantCatalogTests
         // two releases swapped (a header copy accepted across a write: the race detector), a refusal that
         // retries for ever (the livelock check), a copy's Commit taking the next writer's write, and a read
         // guard released twice (the driver's check of released guards), and a Try-read at the reader limit
-        // answering AlreadyBorrowed (reached by the phantom readers the reader-limit scenario starts with), and a biased
-        // reader that confirms its lane without re-checking the word (a writer that drained the lanes enters with it). Each at the suite's sizes of the
+        // answering AlreadyBorrowed (reached by the phantom readers the reader-limit scenario starts with). Each at the suite's sizes of the
         // scenario that shows it (the runner's whole matrix goes through every scenario).
         string folder = Path.Combine(Path.GetTempPath(), "mv-model-mutant-test-" + Guid.NewGuid().ToString("N")[..8]);
         try

@@ -144,6 +144,5 @@ internal static class Exhaustive
     private static string Size(ScenarioParameters p) =>
         $"cap {p.Capacity}, {p.Tasks} tasks x {p.Operations} ops"
         + (p.TagBits is int bits ? $", {bits}-bit tag" : p.Bug == PlantedBug.TagZeroBits ? ", 0-bit tag" : string.Empty)
-        + (p.Shards > 1 ? $", {p.Shards} shards" : string.Empty)
-        + (p.Lanes > 1 ? $", {p.Lanes} lanes" : string.Empty);
+        + (p.Shards > 1 ? $", {p.Shards} shards" : string.Empty);
 }

@@ -18,9 +18,9 @@ internal static class CheckedManagers
         int? tagBits = parameters.Bug == PlantedBug.TagZeroBits ? 0 : parameters.TagBits;
         SlotManager<CheckedPayload, CheckedSeam> manager = tagBits is int bits
             ? VerificationManagers.CreateNarrowTag<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, bits, parameters.StartTag, parameters.FirstGeneration, Identity, parameters.Shards)
-            : VerificationManagers.Create<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, parameters.StartTag, parameters.FirstGeneration, Identity, parameters.Shards, parameters.Lanes);
+            : VerificationManagers.Create<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, parameters.StartTag, parameters.FirstGeneration, Identity, parameters.Shards);
         context.Locations = new LocationMap(manager);
-        context.Shards = Math.Max(manager.Shards, manager.Lanes); // the hint picks a free-list shard and a reader lane
+        context.Shards = manager.Shards;
         context.ManagerCreated(manager.SnapshotQuiescent());
         return manager;
     }

@@ -24,11 +24,6 @@ internal sealed class LocationMap(SlotManager<CheckedPayload, CheckedSeam> manag
         // The slot state: one line per slot (SlotManager's layout comment).
         int element = IndexIn(manager.State, ref location) - manager.StateOrigin;
         int slot = element / SlotManager<CheckedPayload, CheckedSeam>.StateLine;
-        if (slot >= manager.Capacity && element % SlotManager<CheckedPayload, CheckedSeam>.StateLine == 0)
-        {
-            return new Location(LocationKind.ReaderLane, slot - manager.Capacity); // the lines after the slots' (SlotManager's layout comment)
-        }
-
         return (element % SlotManager<CheckedPayload, CheckedSeam>.StateLine) switch
         {
             SlotManager<CheckedPayload, CheckedSeam>.WordField => new Location(LocationKind.SlotWord, slot),

@@ -41,7 +41,7 @@ public abstract class Scenario
         if (run.Recorder.IsOn)
         {
             History history = run.Recorder.Snapshot();
-            var initial = new SpecState(parameters.Capacity, run.Manager.Id, parameters.FirstGeneration, run.Manager.Lanes);
+            var initial = new SpecState(parameters.Capacity, run.Manager.Id, parameters.FirstGeneration);
             if (!LinearizabilityChecker.Check(history, initial).Linearizable)
             {
                 History minimal = LinearizabilityChecker.MinimalViolation(history, initial) ?? history;

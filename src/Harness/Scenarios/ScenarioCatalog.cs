@@ -43,9 +43,6 @@ public static class ScenarioCatalog
     /// <summary>Reads racing for the last reader place of a slot that starts one reader short of the limit.</summary>
     public static Scenario ReaderLimit { get; } = new ReaderLimitScenario();
 
-    /// <summary>Reads in reader lanes while writes and frees revoke the bias and drain the lanes.</summary>
-    public static Scenario BiasedReads { get; } = new BiasedReadsScenario();
-
     /// <summary>A write scope ended without commit (poisoning) among readers, copiers and writers.</summary>
     public static Scenario PoisonedWrites { get; } = new PoisonedWritesScenario();
 
@@ -82,7 +79,6 @@ public static class ScenarioCatalog
         EpochWrap,
         LastGeneration,
         ReaderLimit,
-        BiasedReads,
         ShardedFreeList,
         AbaWindow,
         StealWindow,

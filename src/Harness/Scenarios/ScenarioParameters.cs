@@ -15,7 +15,6 @@ namespace ManagerVerified.Harness.Scenarios;
 /// <param name="Seed">Seeds the scenario's own choices (which operation, which token); interleavings belong to the scheduler.</param>
 /// <param name="StartGeneration">The generation every slot issues first (0: the production first generation, 1).</param>
 /// <param name="Shards">Free-list shards (1 to the capacity); each store starts at a shard the scheduler chooses.</param>
-/// <param name="Lanes">Reader lanes (1 to 64) a biased read chooses from (the scheduler chooses, with the store's shard hint).</param>
 public sealed record ScenarioParameters(
     int Capacity,
     int Tasks,
@@ -25,8 +24,7 @@ public sealed record ScenarioParameters(
     PlantedBug Bug = PlantedBug.None,
     int Seed = 1,
     UInt128 StartGeneration = default,
-    int Shards = 1,
-    int Lanes = 1)
+    int Shards = 1)
 {
     /// <summary>The generation every slot issues first.</summary>
     public UInt128 FirstGeneration => StartGeneration == 0 ? SlotWord.FirstGeneration : StartGeneration;
@@ -59,11 +57,6 @@ public sealed record ScenarioParameters(
             throw new ArgumentException($"shards must be 1 to the capacity, not {Shards}");
         }
 
-        if (Lanes is < 1 or > 64)
-        {
-            throw new ArgumentException($"lanes must be 1-64, not {Lanes}");
-        }
-
         if (TagBits is int bits && StartTag > (1UL << bits) - 1)
         {
             throw new ArgumentException($"start tag {StartTag} does not fit in {bits} tag bits");
@@ -76,6 +69,5 @@ public sealed record ScenarioParameters(
         + (StartTag != 0 ? $" startTag={StartTag}" : string.Empty)
         + (StartGeneration != 0 ? $" startGeneration={StartGeneration}" : string.Empty)
         + (Shards != 1 ? $" shards={Shards}" : string.Empty)
-        + (Lanes != 1 ? $" lanes={Lanes}" : string.Empty)
         + (Bug != PlantedBug.None ? $" bug={Bug}" : string.Empty);
 }

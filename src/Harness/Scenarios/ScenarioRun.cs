@@ -526,7 +526,7 @@ public sealed class ScenarioRun
     public void Fail(SpecProperty property, string details) => Context.Sink.Report(property, details);
 
     /// <summary>Adds <paramref name="count"/> read borrows of <paramref name="token"/>'s message that no guard holds
-    /// (negative: takes them away), so a scenario can start a slot at the reader limit without 2^19 - 1 guards. Call
+    /// (negative: takes them away), so a scenario can start a slot at the reader limit without 2^21 - 1 guards. Call
     /// only when no task is running: the slot word is changed directly, not through the seam (no step of any
     /// exploration), and the history records it for the specification.</summary>
     public void PhantomReaders(MessageToken token, int count)
@@ -545,15 +545,6 @@ public sealed class ScenarioRun
         Recorder.End(step, MemoryError.None, version: count);
     }
 
-    /// <summary>Makes <paramref name="token"/>'s slot read-biased (Bs and Ln set, as a reader whose CAS failed would),
-    /// so a small scenario starts on the lane path. Call only when no task is running: the slot word is changed
-    /// directly, not through the seam; the specification does not see bias (it changes no answer).</summary>
-    public void Bias(MessageToken token)
-    {
-        ref long word = ref Manager.SlotWordAt(token.Index);
-        Volatile.Write(ref word, Volatile.Read(ref word) | Core.SlotWord.BiasBit | Core.SlotWord.LanesBit);
-    }
-
     /// <summary>Runs every monitor's quiescent check. Call only when no task is running.</summary>
     public void CheckQuiescent()
     {
@@ -563,16 +554,6 @@ public sealed class ScenarioRun
             if (!_owners.TryGetValue(token, out long issued) || issued != owner)
             {
                 Fail(SpecProperty.StaleToken, $"{token}, used before its store returned, reached the message of owner {owner}, whose store issued another token");
-            }
-        }
-
-        // No task runs: no biased read borrow may be left in a reader lane (each guard was released).
-        for (int lane = 0; lane < Manager.Lanes; lane++)
-        {
-            long entry = Volatile.Read(ref Manager.LaneAt(lane));
-            if (entry != 0)
-            {
-                Fail(SpecProperty.ReadWriteExclusion, $"reader lane {lane} still holds a biased read borrow at the end (entry {entry:x}): a released guard left it");
             }
         }
 

@@ -717,7 +717,7 @@ public sealed class LastGenerationScenario : Scenario
     }
 }
 
-/// <summary>The reader limit: the slot starts one reader short of it (2^19 - 2 read borrows no guard holds,
+/// <summary>The reader limit: the slot starts one reader short of it (2^21 - 2 read borrows no guard holds,
 /// added by the set-up), so the tasks' reads and header peeks race for the last place: a Try-read that finds the
 /// slot full gets ReaderLimit, a blocking one waits for a reader to leave, and a TryFree gets BorrowActive. The
 /// phantom readers leave at the end and the owner frees the message.</summary>
@@ -761,52 +761,6 @@ public sealed class ReaderLimitScenario : Scenario
         }).ConfigureAwait(false);
         run.PhantomReaders(token, -phantoms);
         run.Free(token, tryOnly: false);
-    }
-}
-
-/// <summary>Biased reads: the slot starts read-biased with two reader lanes, so reads take lanes (each choosing
-/// one, the scheduler deciding; a taken lane sends the reader to the word) while a TryFree finds them held
-/// (BorrowActive) or drains them and frees, and then a writer revokes the bias and drains the lanes. Every read must see a
-/// whole message, no write may overlap a biased read, and a TryFree or TryWrite may answer busy only while a read
-/// borrow is held.</summary>
-public sealed class BiasedReadsScenario : Scenario
-{
-    /// <inheritdoc />
-    public override string Name => "biased-reads";
-
-    /// <inheritdoc />
-    public override string Description => "reads in reader lanes while writes and frees revoke the bias and drain the lanes";
-
-    /// <inheritdoc />
-    public override ScenarioParameters Defaults => new(Capacity: 1, Tasks: 2, Operations: 2, Lanes: 2);
-
-    /// <inheritdoc />
-    protected override async Task ExecuteAsync(ScenarioRun run)
-    {
-        run.Store(tryOnly: false, out MessageToken token);
-        run.Bias(token);
-        await run.RunTasksAsync(task =>
-        {
-            for (int i = 0; i < run.Parameters.Operations; i++)
-            {
-                switch ((task + (2 * i)) % 4)
-                {
-                    case 0:
-                        run.Read(token, tryOnly: true);
-                        break;
-                    case 1:
-                        run.Free(token, tryOnly: true); // BorrowActive while a lane holds the slot
-                        break;
-                    case 2:
-                        run.Read(token, tryOnly: false, headerOnly: true);
-                        break;
-                    default:
-                        run.Write(token, tryOnly: false); // revokes the bias, waits for the lanes to drain
-                        break;
-                }
-            }
-        }).ConfigureAwait(false);
-        run.Free(token, tryOnly: true); // NotAllocated when a task's TryFree freed it
     }
 }
 

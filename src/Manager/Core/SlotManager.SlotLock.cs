@@ -3,26 +3,17 @@
 // Per slot, on its own 64-byte line: one 64-bit word (SlotWord: generation low | committed | poisoned | retired |
 // live | writer | readers), one epoch word (generation >> 38, shifted left, low bit "wrapping") and a write sequence.
 //   Enter read:      w = Load(word); loop { w matches token -> else Refuse; w & ReadBlockMask -> wait or fail;
-//                    w biased -> the lane path below; CAS(w + 1, w); then Load(epoch) == token's, else undo (Add -1)
-//                    and Refuse }. A failed CAS backs off (the seam's SlotBackOff) and, when neither Bs nor Ln is
-//                    set, CASes Bs | Ln in: the slot is read-hot.
-//   Lane path (BRAVO, Dice and Kogan 2019): l = hint mod lanes; CAS(lane[l], mark, 0) (taken: count in the word
-//                    instead); w' = Load(word); w' still Bs, no Wr, same generation -> epoch check, then
-//                    Store(lane[l], mark | confirmed); else Store(lane[l], 0) and start over with w'.
-//   Enter exclusive: the same checks with WriteBlockMask; if Ln: CAS(w without Bs, w) (revoke: no new lane
-//                    entries), then for each lane holding this slot: unconfirmed -> wait for it (a few steps);
-//                    confirmed -> wait or fail (a reader holds the slot). Then CAS((w | Writer) without Ln, w):
-//                    fails when a counted reader entered meanwhile. Undo by Store(w).
-//   Exit read: CAS(w - 1, w) while w has a reader of the guard's generation; a biased one CAS(lane, 0, its
-//                    confirmed mark). Either fails for a borrow the slot does not hold (NotBorrowed).
+//                    CAS(w + 1, w); then Load(epoch) == token's, else undo (Add -1) and Refuse }
+//   Enter exclusive: the same with WriteBlockMask and CAS(w | Writer, w); undo by Store(w).
+//   Exit read: CAS(w - 1, w) while w has a reader of the guard's generation (else: NotBorrowed).
+//   A reader's failed CAS backs off briefly (the seam's SlotBackOff): readers of one hot slot stop colliding.
 //   Exit write: if w has the writer of the guard's generation: Store(seq, seq + 1), then Store(w without
 //   writer, poisoned unless committed). Free (holding exclusive): clear the message, Store(word, next generation).
 // Optimistic copy of the header, or of a whole unmanaged message (no lock, no shared write):
 //   s = Load(seq); w = Load(word); copy; ReadBarrier;
 //   accept iff Load(word) == w (readers aside) and Load(seq) == s; else retry, then AlreadyBorrowed.
 // Orderings: CAS and Add are full fences, Store a release, Load an acquire; the read barrier keeps the
-//   re-check's loads after the copy. The lane path is Dekker's: the reader's lane CAS precedes its load of the
-//   word, the exclusive side's revoke CAS precedes its loads of the lanes, so one of them sees the other. Waiting is the seam's (production: SpinWait; Coyote: a pause).
+//   re-check's loads after the copy. Waiting is the seam's (production: SpinWait; Coyote: a pause).
 // Linearization points, the copy's bound, the epoch, what would invalidate it: docs/invariants.md (I5, I6, I8).
 // =================================================================================================
 using System.Runtime.CompilerServices;
@@ -109,10 +100,9 @@ internal sealed partial class SlotManager<TPayload, TSeam>
     private bool EpochMatches(MessageToken token, int index) => _seam.Load(ref EpochOf(index)) == (long)token.Epoch << 1;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private MemoryError EnterRead(MessageToken token, WaitLimit wait, out int index, out int lane)
+    private MemoryError EnterRead(MessageToken token, WaitLimit wait, out int index)
     {
         index = token.Index;
-        lane = 0;
         MemoryError error = CheckToken(token);
         if (error != MemoryError.None)
         {
@@ -157,39 +147,6 @@ internal sealed partial class SlotManager<TPayload, TSeam>
                 continue;
             }
 
-            if ((word & SlotWord.BiasBit) != 0)
-            {
-                // A read-hot slot: take it in this processor's lane rather than writing the slot's line.
-                int l = (int)((uint)_seam.ShardHint() % (uint)_laneCount);
-                ref long entry = ref LaneOf(l);
-                long mark = LaneMark(index, token.LowGeneration);
-                if (_seam.CompareExchange(ref entry, mark, 0) == 0)
-                {
-                    // Announced; the re-check decides (an exclusive entry revokes Bs before it reads the lanes).
-                    long again = _seam.Load(ref slot);
-                    if ((again & (SlotWord.BiasBit | SlotWord.WriterBit)) == SlotWord.BiasBit && Matches(again, token, allowPoisoned: false))
-                    {
-                        // No Free can finish while the entry is there (it waits for unconfirmed ones): the epoch is stable.
-                        if (!EpochMatches(token, index))
-                        {
-                            _seam.Store(ref entry, 0);
-                            return Refuse(token, index, MemoryError.StaleToken, allowPoisoned: false);
-                        }
-
-                        _seam.Store(ref entry, mark | LaneConfirmed);
-                        _seam.OnReadEntered(index);
-                        lane = l + 1;
-                        return MemoryError.None;
-                    }
-
-                    _seam.Store(ref entry, 0); // revoked, or the slot moved on: withdraw and start over
-                    word = again;
-                    continue;
-                }
-
-                // Another reader holds this lane: count in the word instead.
-            }
-
             // Reserves one reader place; fails (and re-checks) if a writer, a free or another reader
             // changed the word since it was checked.
             long seen = _seam.CompareExchange(ref slot, word + 1, word);
@@ -211,62 +168,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
             // load again (what the CAS saw is old by then: a CAS on it would fail again).
             _seam.SlotBackOff(++retries);
             word = _seam.Load(ref slot);
-            if ((word & (SlotWord.BiasBit | SlotWord.LanesBit | SlotWord.WriterBit)) == 0 && Matches(word, token, allowPoisoned: false))
-            {
-                // Readers collide on this slot: bias it, so the next ones take lanes. Not while Ln is set (a revoke
-                // is draining the lanes: a bias set again could let a reader in behind its scan).
-                long biased = word | SlotWord.BiasBit | SlotWord.LanesBit;
-                seen = _seam.CompareExchange(ref slot, biased, word);
-                word = seen == word ? biased : seen;
-            }
         }
-    }
-
-    /// <summary>A biased reader's lane entry before it is confirmed: the slot's low generation and its index + 1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static long LaneMark(int index, ulong lowGeneration) => (long)(lowGeneration << SlotWord.GenerationShift) | ((long)(index + 1) << 1);
-
-    /// <summary>The bit of a lane entry that says its reader passed the re-check and holds the slot.</summary>
-    private const long LaneConfirmed = 1;
-
-    /// <summary>The slot a lane entry names (index + 1; 0 for an empty lane).</summary>
-    private static int LaneSlot(long entry) => (int)((entry >> 1) & ((1L << (SlotWord.GenerationShift - 1)) - 1));
-
-    /// <summary>With Bs revoked: waits until no lane holds a reader of slot <paramref name="index"/>. An unconfirmed
-    /// entry is waited out (its reader is a few steps from confirming or withdrawing); a confirmed one holds the slot:
-    /// <paramref name="busyError"/> when <paramref name="wait"/> does not wait, Timeout when the wait gives up.</summary>
-    private MemoryError DrainLanes(int index, in WaitLimit wait, MemoryError busyError)
-    {
-        for (int l = 0; l < _laneCount; l++)
-        {
-            while (true)
-            {
-                long entry = _seam.Load(ref LaneOf(l));
-                if (LaneSlot(entry) != index + 1)
-                {
-                    break;
-                }
-
-                if ((entry & LaneConfirmed) == 0)
-                {
-                    _seam.WaitWhileUnchanged(_state, LaneElement(l), entry, WaitLimit.Forever);
-                    continue;
-                }
-
-                if (!wait.Waits)
-                {
-                    return busyError;
-                }
-
-                _seam.OnSlotWait();
-                if (!_seam.WaitWhileUnchanged(_state, LaneElement(l), entry, wait))
-                {
-                    return MemoryError.Timeout;
-                }
-            }
-        }
-
-        return MemoryError.None;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -313,33 +215,8 @@ internal sealed partial class SlotManager<TPayload, TSeam>
                 continue;
             }
 
-            if ((word & SlotWord.LanesBit) != 0)
-            {
-                // Biased readers may hold the slot in the lanes: revoke the bias (no new lane entries), then wait
-                // for the lanes to hold none of this slot.
-                if ((word & SlotWord.BiasBit) != 0)
-                {
-                    long revoked = word & ~SlotWord.BiasBit;
-                    long was = _seam.CompareExchange(ref slot, revoked, word);
-                    if (was != word)
-                    {
-                        word = was;
-                        continue;
-                    }
-
-                    word = revoked;
-                }
-
-                error = DrainLanes(index, wait, busyError);
-                if (error != MemoryError.None)
-                {
-                    return error; // nothing taken: the revoked bias changes no answer
-                }
-            }
-
-            // Takes the slot exclusively (and ends a drained bias); from here no reader, writer or free can CAS
-            // this word. Fails when a reader counted in the word since it was checked.
-            long seen = _seam.CompareExchange(ref slot, (word | SlotWord.WriterBit) & ~SlotWord.LanesBit, word);
+            // Takes the slot exclusively; from here no reader, writer or free can CAS this word.
+            long seen = _seam.CompareExchange(ref slot, word | SlotWord.WriterBit, word);
             if (seen == word)
             {
                 if (EpochMatches(token, index))
@@ -370,14 +247,9 @@ internal sealed partial class SlotManager<TPayload, TSeam>
         (word & SlotWord.WriterBit) != 0 && new SlotWord(word).LowGeneration == token.LowGeneration && EpochMatches(token, token.Index);
 
     /// <inheritdoc />
-    bool ISlotLockOwner.ExitRead(MessageToken token, int ticket, int lane)
+    bool ISlotLockOwner.ExitRead(MessageToken token, int ticket)
     {
         int index = token.Index;
-        if (lane != 0)
-        {
-            return ExitBiasedRead(token, lane - 1);
-        }
-
         ref long slot = ref WordOf(index);
         long word = _seam.Load(ref slot);
         bool announced = false;
@@ -413,27 +285,6 @@ internal sealed partial class SlotManager<TPayload, TSeam>
             _seam.SlotBackOff(++retries);
             word = _seam.Load(ref slot); // after the back-off, what the CAS saw is old
         }
-    }
-
-    /// <summary>Releases a biased read borrow held in lane <paramref name="lane"/>: only the confirmed entry of the
-    /// guard's slot and generation is cleared (a copied guard released twice finds it gone).</summary>
-    private bool ExitBiasedRead(MessageToken token, int lane)
-    {
-        if ((uint)lane >= (uint)_laneCount)
-        {
-            return false;
-        }
-
-        ref long entry = ref LaneOf(lane);
-        long held = LaneMark(token.Index, token.LowGeneration) | LaneConfirmed;
-        if (_seam.Load(ref entry) != held)
-        {
-            return false;
-        }
-
-        // Full fence: the guard's reads of the message complete before a draining writer sees the lane empty.
-        _seam.OnReadExiting(token.Index);
-        return _seam.CompareExchange(ref entry, 0, held) == held;
     }
 
     /// <inheritdoc />
@@ -537,7 +388,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
             _seam.ReadBarrier(); // the re-check's loads must not complete before the copy's: else it validates a stale picture
             long after = _seam.Load(ref slot);
             long sequenceAfter = _seam.Load(ref sequence);
-            if (((word ^ after) & ~(SlotWord.ReaderMask | SlotWord.BiasBit | SlotWord.LanesBit)) == 0 && before == sequenceAfter)
+            if (((word ^ after) & ~SlotWord.ReaderMask) == 0 && before == sequenceAfter)
             {
                 // The epoch once, last: the word did not change, so the epoch can only differ if it did
                 // at the first load too (a token of another epoch), or after 2^38 frees in between (I10).

@@ -22,8 +22,6 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     // Slot state layout: one pinned long[], slot i's line starting at element _origin + i * StateStride,
     // 64-byte aligned:
     //   [+0] slot word (SlotWord)   [+1] epoch << 1 | wrapping (I10)   [+2] write sequence   [+3..+7] padding
-    // then one line per reader lane (lane k at _origin + (Capacity + k) * StateStride): [+0] the lane's entry
-    //   (0, or a biased reader's mark: low generation << 26 | (slot + 1) << 1 | confirmed)   [+1..+7] padding
     internal const int StateStride = 8;
     internal const int WordField = 0;
     internal const int EpochField = 1;
@@ -35,23 +33,19 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     private readonly int _origin;
     private readonly Message<TPayload>[] _messages;
     private int _retired;
-    private readonly int _laneCount;
     private TSeam _seam;
 
-    internal SlotManager(int capacity, MemoryClass memoryClass, TSeam seam, HeadLayout layout, ulong startTag, UInt128 startGeneration, uint managerId = 0, int shards = 1, int lanes = 1)
+    internal SlotManager(int capacity, MemoryClass memoryClass, TSeam seam, HeadLayout layout, ulong startTag, UInt128 startGeneration, uint managerId = 0, int shards = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, ConcurrentMemoryManager<TPayload>.MaxCapacity);
         ArgumentOutOfRangeException.ThrowIfZero(startGeneration);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(startGeneration, SlotWord.MaxGeneration);
-        ArgumentOutOfRangeException.ThrowIfLessThan(lanes, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(lanes, MaxLanes);
 
         Id = managerId != 0 ? managerId : ManagerIdentity.Next();
         MemoryClass = memoryClass;
         _seam = seam;
-        (_state, _origin) = AllocateState(capacity + lanes);
-        _laneCount = lanes;
+        (_state, _origin) = AllocateState(capacity);
         _messages = new Message<TPayload>[MessagePadding + capacity + MessagePadding];
         long word = SlotWord.Pack(SlotWord.LowOf(startGeneration), live: false, retired: false, writer: false, readers: 0).Value;
         long epoch = (long)SlotWord.EpochOf(startGeneration) << 1;
@@ -126,29 +120,6 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     }
 
 
-    /// <summary>The most reader lanes a manager has.</summary>
-    internal const int MaxLanes = 64;
-
-    /// <summary>Picks the reader-lane count for <paramref name="processors"/> processors: one each, at most <see cref="MaxLanes"/>.</summary>
-    internal static int LanesFor(int processors) => Math.Clamp(processors, 1, MaxLanes);
-
-    /// <summary>The number of reader lanes.</summary>
-    internal int Lanes => _laneCount;
-
-    /// <summary>Reader lane <paramref name="lane"/>'s entry (0 to <see cref="Lanes"/> - 1; callers reduce it modulo the count).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ref long LaneOf(int lane) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_state), LaneElement(lane));
-
-    /// <summary>The element of the state array that holds reader lane <paramref name="lane"/>'s entry (for waiting on it).</summary>
-    private int LaneElement(int lane) => _origin + ((Capacity + lane) * StateStride);
-
-    /// <summary>Reader lane <paramref name="lane"/>'s entry (the quiescent snapshot and tests).</summary>
-    internal ref long LaneAt(int lane)
-    {
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)lane, (uint)_laneCount, nameof(lane));
-        return ref LaneOf(lane);
-    }
-
     /// <summary>The element of the state array that holds slot <paramref name="index"/>'s word (for waiting on it).</summary>
     private int WordElement(int index) => _origin + (index * StateStride) + WordField;
 
@@ -186,16 +157,16 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     /// <summary>Borrows the message for reading.</summary>
     internal MemoryError Read(MessageToken token, WaitLimit wait, out ReadGuard<TPayload> guard)
     {
-        MemoryError error = EnterRead(token, wait, out int index, out int lane);
-        guard = error == MemoryError.None ? new ReadGuard<TPayload>(this, ref MessageOf(index), token, lane: lane) : default;
+        MemoryError error = EnterRead(token, wait, out int index);
+        guard = error == MemoryError.None ? new ReadGuard<TPayload>(this, ref MessageOf(index), token) : default;
         return error;
     }
 
     /// <summary>Borrows the header for reading (the same read lock as <see cref="Read"/>).</summary>
     internal MemoryError PeekHeader(MessageToken token, WaitLimit wait, out HeaderGuard guard)
     {
-        MemoryError error = EnterRead(token, wait, out int index, out int lane);
-        guard = error == MemoryError.None ? new HeaderGuard(this, ref MessageOf(index).Header, token, lane: lane) : default;
+        MemoryError error = EnterRead(token, wait, out int index);
+        guard = error == MemoryError.None ? new HeaderGuard(this, ref MessageOf(index).Header, token) : default;
         return error;
     }
 

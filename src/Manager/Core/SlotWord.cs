@@ -15,24 +15,18 @@ namespace ManagerVerified.Core;
 internal readonly struct SlotWord
 {
     // Layout (64 bits):
-    //   [63 ............... 26][25][24][23][22][21][20][19][18 ............. 0]
-    //    generation low (38)    Cm  Ps  Rt  Lv  Wr  Ln  Bs  readers (19 bits)
-    // readers:    number of read/header guards held in this word (at most MaxReaders); biased ones are in the lanes.
-    // Bs (biased): readers may take the slot in their processor's reader lane instead of counting here. Set (with Ln)
-    //             by a reader whose CAS on this word failed, only when Ln is clear; cleared by an exclusive entry.
-    // Ln (lanes): reader lanes may hold readers of this slot: an exclusive entry clears Bs, waits until no lane holds
-    //             this slot, and clears Ln in the CAS that sets Wr.
+    //   [63 ............... 26][25][24][23][22][21][20 ............. 0]
+    //    generation low (38)    Cm  Ps  Rt  Lv  Wr  readers (21 bits)
+    // readers:    number of read/header guards held (at most MaxReaders).
     // Wr:         an exclusive holder: a write guard, a Replace, or a Free between its check and its release.
     // Lv (live):  a message is stored; tokens of this generation are valid.
     // Rt:         retired: the last generation (2^70 - 1) was freed; the slot never returns to the free-list.
     // Ps:         poisoned: a write guard was released without Commit; reads and writes get Poisoned.
     // Cm:         the exclusive holder committed its write (cleared with Wr).
     // generation low: the generation modulo 2^38; the slot's epoch word holds generation >> 38.
-    internal const int ReaderBits = 19;
+    internal const int ReaderBits = 21;
     internal const long ReaderMask = (1L << ReaderBits) - 1;
     internal const long MaxReaders = ReaderMask;
-    internal const long BiasBit = 1L << 19;
-    internal const long LanesBit = 1L << 20;
     internal const long WriterBit = 1L << 21;
     internal const long LiveBit = 1L << 22;
     internal const long RetiredBit = 1L << 23;
@@ -88,10 +82,6 @@ internal readonly struct SlotWord
 
     internal bool IsPoisoned => (Value & PoisonedBit) != 0;
 
-    internal bool IsBiased => (Value & BiasBit) != 0;
-
-    internal bool HasLanes => (Value & LanesBit) != 0;
-
     /// <summary>The epoch part of a whole generation.</summary>
     internal static uint EpochOf(UInt128 generation) => (uint)(generation >> LowGenerationBits);
 
@@ -102,6 +92,5 @@ internal readonly struct SlotWord
     internal static UInt128 Join(uint epoch, ulong low) => ((UInt128)epoch << LowGenerationBits) | low;
 
     public override string ToString() =>
-        $"low gen={LowGeneration} live={IsLive} retired={IsRetired} poisoned={IsPoisoned} writer={HasWriter} readers={Readers}"
-        + (IsBiased || HasLanes ? $" biased={IsBiased} lanes={HasLanes}" : string.Empty);
+        $"low gen={LowGeneration} live={IsLive} retired={IsRetired} poisoned={IsPoisoned} writer={HasWriter} readers={Readers}";
 }

@@ -185,7 +185,7 @@ internal sealed class BorrowTracker : ISlotLockOwner, IDisposable
     }
 
     /// <inheritdoc />
-    public bool ExitRead(MessageToken token, int ticket, int lane) => Released(_core.ExitRead(token, 0, lane), ticket);
+    public bool ExitRead(MessageToken token, int ticket) => Released(_core.ExitRead(token, 0), ticket);
 
     /// <inheritdoc />
     public bool ExitWrite(MessageToken token, int ticket) => Released(_core.ExitWrite(token, 0), ticket);

@@ -15,16 +15,16 @@ internal static class VerificationManagers
 
     /// <summary>A manager with the production layout (full-width tag) on any seam.</summary>
     internal static SlotManager<TPayload, TSeam> Create<TPayload, TSeam>(
-        int capacity, TSeam seam, ulong startTag = 0, UInt128? startGeneration = null, uint managerId = 0, int shards = 1, int lanes = 1)
+        int capacity, TSeam seam, ulong startTag = 0, UInt128? startGeneration = null, uint managerId = 0, int shards = 1)
         where TSeam : struct, IConcurrencySeam
     {
         ValidateCapacity(capacity);
-        return new SlotManager<TPayload, TSeam>(capacity, MemoryClass.Host, seam, HeadLayout.ForCapacity(capacity), startTag, startGeneration ?? SlotWord.FirstGeneration, managerId, shards, lanes);
+        return new SlotManager<TPayload, TSeam>(capacity, MemoryClass.Host, seam, HeadLayout.ForCapacity(capacity), startTag, startGeneration ?? SlotWord.FirstGeneration, managerId, shards);
     }
 
     /// <summary>A manager whose head tag has only <paramref name="tagBits"/> bits (0 to 4), so ABA is reachable.</summary>
     internal static SlotManager<TPayload, TSeam> CreateNarrowTag<TPayload, TSeam>(
-        int capacity, TSeam seam, int tagBits, ulong startTag = 0, UInt128? startGeneration = null, uint managerId = 0, int shards = 1, int lanes = 1)
+        int capacity, TSeam seam, int tagBits, ulong startTag = 0, UInt128? startGeneration = null, uint managerId = 0, int shards = 1)
         where TSeam : struct, IConcurrencySeam
     {
         ValidateCapacity(capacity);
@@ -32,7 +32,7 @@ internal static class VerificationManagers
         ArgumentOutOfRangeException.ThrowIfGreaterThan(tagBits, MaxNarrowTagBits);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(startTag, (1UL << tagBits) - 1, nameof(startTag));
         var layout = new HeadLayout(HeadLayout.IndexBitsFor(capacity), tagBits);
-        return new SlotManager<TPayload, TSeam>(capacity, MemoryClass.Host, seam, layout, startTag, startGeneration ?? SlotWord.FirstGeneration, managerId, shards, lanes);
+        return new SlotManager<TPayload, TSeam>(capacity, MemoryClass.Host, seam, layout, startTag, startGeneration ?? SlotWord.FirstGeneration, managerId, shards);
     }
 
     /// <summary>The public surface over a production-seam core built here.</summary>

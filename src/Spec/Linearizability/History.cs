@@ -46,7 +46,7 @@ public enum StepKind
 
     /// <summary>Verification only, by a scenario's set-up while no task runs: <see cref="Step.Version"/> read borrows
     /// of the token's message that no guard holds are added (positive) or taken away (negative), so a scenario can
-    /// start a slot at the reader limit without 2^19 - 1 guards.</summary>
+    /// start a slot at the reader limit without 2^21 - 1 guards.</summary>
     PhantomReaders,
 }
 

@@ -8,7 +8,7 @@ namespace ManagerVerified.Spec.Model;
 /// The one sequential specification of the manager, written from the error table, not from the slot
 /// word: LIFO free slots, generations (StaleToken/NotAllocated for an issued one or one before the
 /// first, BadToken for one never issued, retirement at the last), the content each slot holds (who stored it, which write is the
-/// last), borrows (readers up to SlotWord.MaxReaders, or up to one more per reader lane, a writer: AlreadyBorrowed, BorrowActive,
+/// last), borrows (readers up to SlotWord.MaxReaders, a writer: AlreadyBorrowed, BorrowActive,
 /// ReaderLimit, blocking, and a timed wait's Timeout while the conflict lasts), poisoning (a write released
 /// without commit: Poisoned for reads and writes until a Replace or a Free), the manager's identity
 /// (ForeignToken) and a slot "in transit" between a Free's invalidation and its recycle. The model-based tests drive its whole operations
@@ -25,7 +25,6 @@ public sealed class SpecState : IEquatable<SpecState>
     private readonly long[] _version;
     private readonly int[] _free;           // free stack, top last
     private readonly uint _managerId;
-    private readonly int _lanes;            // reader lanes: readers beyond MaxReaders a read-biased slot may admit
     private int _hash;
 
     private const byte Live = 1, Retired = 2, InTransit = 4, Writer = 8, Freeing = 16, Poisoned = 32;
@@ -36,17 +35,12 @@ public sealed class SpecState : IEquatable<SpecState>
     {
     }
 
-    /// <summary>The state of a new manager whose slots start at <paramref name="firstGeneration"/>, with
-    /// <paramref name="lanes"/> reader lanes: a slot counts at most <see cref="SlotWord.MaxReaders"/> readers in its word,
-    /// and readers in lanes do not count, so at MaxReaders to MaxReaders + lanes - 1 readers a Try-read may be refused
-    /// (ReaderLimit) or admitted, and from MaxReaders + lanes on it is refused.</summary>
-    public SpecState(int capacity, uint managerId, UInt128 firstGeneration, int lanes = 0)
+    /// <summary>The state of a new manager whose slots start at <paramref name="firstGeneration"/>.</summary>
+    public SpecState(int capacity, uint managerId, UInt128 firstGeneration)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfZero(managerId);
-        ArgumentOutOfRangeException.ThrowIfNegative(lanes);
         _managerId = managerId;
-        _lanes = lanes;
         _generation = Enumerable.Repeat(firstGeneration, capacity).ToArray();
         _flags = new byte[capacity];
         _readers = new int[capacity];
@@ -64,7 +58,6 @@ public sealed class SpecState : IEquatable<SpecState>
         _version = (long[])o._version.Clone();
         _free = free ?? o._free;
         _managerId = o._managerId;
-        _lanes = o._lanes;
     }
 
     /// <summary>The capacity.</summary>
@@ -396,13 +389,7 @@ public sealed class SpecState : IEquatable<SpecState>
     {
         MemoryError error = Check(step.Token, staleError, allowPoisoned);
         int s = step.Token.Index;
-        bool full = error == MemoryError.None && !exclusive && _readers[s] >= SlotWord.MaxReaders + _lanes;
-        if (error == MemoryError.None && !exclusive && !full && _readers[s] >= SlotWord.MaxReaders && (_flags[s] & Writer) == 0
-            && matchResult && step.Try && step.Error == MemoryError.ReaderLimit)
-        {
-            return this; // the word was full; the reader lanes may have held the rest (either answer is right)
-        }
-
+        bool full = error == MemoryError.None && !exclusive && _readers[s] == SlotWord.MaxReaders;
         if (error == MemoryError.None && ((_flags[s] & Writer) != 0 || (exclusive && _readers[s] > 0) || full))
         {
             if (!step.Try)

@@ -27,9 +27,6 @@ public enum LocationKind
     /// <summary>The retired-slot count (atomic).</summary>
     Retired,
 
-    /// <summary>A reader lane's entry (atomic; the index is the lane).</summary>
-    ReaderLane,
-
     /// <summary>A location of a hand-written test program.</summary>
     Variable,
 

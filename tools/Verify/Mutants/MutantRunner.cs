@@ -251,7 +251,7 @@ internal static class MutantRunner
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (MutantResult r in results)
         {
-            string at = r.Model is { } m ? $"{m.Scenario} cap {m.Parameters.Capacity}, {m.Parameters.Tasks}x{m.Parameters.Operations}{(m.Parameters.Shards > 1 ? $", {m.Parameters.Shards} shards" : string.Empty)}{(m.Parameters.Lanes > 1 ? $", {m.Parameters.Lanes} lanes" : string.Empty)}" : "-";
+            string at = r.Model is { } m ? $"{m.Scenario} cap {m.Parameters.Capacity}, {m.Parameters.Tasks}x{m.Parameters.Operations}{(m.Parameters.Shards > 1 ? $", {m.Parameters.Shards} shards" : string.Empty)}" : "-";
             string property = r.Model?.Property.Title() ?? r.Outcome switch
             {
                 MutantOutcome.KilledByUnitTests => "unit tests: " + r.UnitFailures,
