@@ -282,7 +282,8 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     /// <summary>Messages of padding before the first slot's message and after the last: at least 64 bytes, so no other
     /// object's fields share a cache line with slot 0's or the last slot's message (Store and Free write them). Without
     /// it, Store+Free of slot 0 wrote the line of the object allocated before the array, which every operation reads:
-    /// two threads on two shards ran at 41 Mops/s on 2 cores, 90 with slot 0 held elsewhere (docs/performance.md).</summary>
+    /// with the links padded, two threads on two shards ran the core at 16 Mops/s on 2 cores, 97 with this padding too
+    /// (docs/performance.md, "How the false sharing was found").</summary>
     private static int MessagePadding
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

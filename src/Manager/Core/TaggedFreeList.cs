@@ -218,7 +218,8 @@ internal struct TaggedFreeList<TSeam>
     /// <summary>Ints of padding before the first link and after the last: 64 bytes, so no other object's fields share a
     /// cache line with slot 0's link or the last slot's (a Push writes its slot's link). Without it, the thread storing
     /// and freeing slot 0 wrote the line holding the fields of the object allocated before the array, which every
-    /// operation reads: Store+Free on two shards ran at 19 Mops/s on 2 cores against 51 on one (docs/performance.md).</summary>
+    /// operation reads: two threads popping and pushing on two shards ran at 60 Mops/s on 2 cores against 99 for one
+    /// thread, 178 with the padding (docs/performance.md, "How the false sharing was found").</summary>
     private const int LinkPadding = 16;
 
     /// <summary>Slot <paramref name="index"/>'s link (encoded: the next slot + 1, or 0).</summary>
