@@ -35,6 +35,7 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     private readonly DiagnosticTracker? _diagnostics;
     private readonly BorrowTracker? _borrows;
     private readonly ManagerMetrics.NameCounts _counts;
+    private readonly TimeProvider _time;
     private int _disposed;
 
     /// <summary>Creates a manager with <paramref name="capacity"/> slots, all allocated now.</summary>
@@ -62,10 +63,11 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     {
         _core = core;
         Name = options.Name ?? string.Empty;
+        _time = options.TimeProvider ?? TimeProvider.System;
         _diagnostics = options.DiagnosticMode ? new DiagnosticTracker(core.Capacity) : null;
         if (options.DiagnosticMode)
         {
-            _borrows = new BorrowTracker(core, options.TimeProvider ?? TimeProvider.System, options.GuardHoldThreshold, ReportLongHeldGuards);
+            _borrows = new BorrowTracker(core, _time, options.GuardHoldThreshold, ReportLongHeldGuards);
         }
 
         _counts = ManagerMetrics.CountsFor(Name);
@@ -170,7 +172,7 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
 
     /// <inheritdoc />
     public bool TryRead(MessageToken token, TimeSpan timeout, out ReadGuard<TPayload> guard, out MemoryError error, CancellationToken cancellationToken = default) =>
-        Succeeded(token, error = ReadCore(token, WaitLimit.For(timeout, cancellationToken), out guard));
+        Succeeded(token, error = ReadCore(token, WaitLimit.For(timeout, _time, cancellationToken), out guard));
 
     /// <inheritdoc />
     public WriteGuard<TPayload> Write(MessageToken token) => Write(token, CancellationToken.None);
@@ -188,7 +190,7 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
 
     /// <inheritdoc />
     public bool TryWrite(MessageToken token, TimeSpan timeout, out WriteGuard<TPayload> guard, out MemoryError error, CancellationToken cancellationToken = default) =>
-        Succeeded(token, error = WriteCore(token, WaitLimit.For(timeout, cancellationToken), out guard));
+        Succeeded(token, error = WriteCore(token, WaitLimit.For(timeout, _time, cancellationToken), out guard));
 
     /// <inheritdoc />
     public HeaderGuard PeekHeader(MessageToken token) => PeekHeader(token, CancellationToken.None);
@@ -206,7 +208,7 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
 
     /// <inheritdoc />
     public bool TryPeekHeader(MessageToken token, TimeSpan timeout, out HeaderGuard guard, out MemoryError error, CancellationToken cancellationToken = default) =>
-        Succeeded(token, error = PeekHeaderCore(token, WaitLimit.For(timeout, cancellationToken), out guard));
+        Succeeded(token, error = PeekHeaderCore(token, WaitLimit.For(timeout, _time, cancellationToken), out guard));
 
     /// <inheritdoc />
     public bool TryCopyHeader(MessageToken token, out MessageHeader header, out MemoryError error) =>
@@ -236,7 +238,7 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
 
     /// <inheritdoc />
     public bool TryReplace(MessageToken token, Message<TPayload> message, TimeSpan timeout, out MemoryError error, CancellationToken cancellationToken = default) =>
-        Succeeded(token, error = _core.Replace(token, message, WaitLimit.For(timeout, cancellationToken)));
+        Succeeded(token, error = _core.Replace(token, message, WaitLimit.For(timeout, _time, cancellationToken)));
 
     /// <inheritdoc />
     public void Free(MessageToken token) => Free(token, CancellationToken.None);
@@ -257,7 +259,7 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
 
     /// <inheritdoc />
     public bool TryFree(MessageToken token, TimeSpan timeout, out MemoryError error, CancellationToken cancellationToken = default) =>
-        Succeeded(token, error = FreeCore(token, WaitLimit.For(timeout, cancellationToken)));
+        Succeeded(token, error = FreeCore(token, WaitLimit.For(timeout, _time, cancellationToken)));
 
     /// <summary>A blocking member's failure: the exception to throw, explained in diagnostic mode.</summary>
     private MemoryManagerException Failure(MessageToken token, MemoryError error) =>

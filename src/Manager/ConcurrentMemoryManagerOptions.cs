@@ -28,8 +28,9 @@ public sealed class ConcurrentMemoryManagerOptions
     /// Default 10 seconds.</summary>
     public TimeSpan GuardHoldThreshold { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The clock and timers diagnostic mode uses (default <see cref="TimeProvider.System"/>); tests
-    /// pass their own to report long-held guards without waiting.</summary>
+    /// <summary>The clock the timed members measure their timeouts on, and the clock and timers diagnostic mode
+    /// uses for long-held guards (default <see cref="TimeProvider.System"/>); tests pass their own to control
+    /// time: a timeout expires, and a long-held guard is reported, only when that clock says so.</summary>
     public TimeProvider? TimeProvider { get; init; }
 
     /// <summary>

@@ -10,13 +10,14 @@ internal interface ISlotLockOwner
     /// mode's record of it, or 0); false (and nothing changed) when the slot holds no read borrow of that generation.</summary>
     bool ExitRead(MessageToken token, int ticket);
 
-    /// <summary>Releases the write borrow taken with <paramref name="token"/>: published when committed, else
-    /// the slot is poisoned; false (and nothing changed) when the slot holds no exclusive borrow of that generation.</summary>
-    bool ExitWrite(MessageToken token, int ticket);
+    /// <summary>Releases the write borrow <paramref name="hold"/> (its number) taken with <paramref name="token"/>:
+    /// published when committed, else the slot is poisoned; false (and nothing changed) when the slot is not in that
+    /// hold (it was released, by the guard or a copy of it, and maybe taken again).</summary>
+    bool ExitWrite(MessageToken token, long hold, int ticket);
 
-    /// <summary>Marks the write borrow taken with <paramref name="token"/> as complete; false (and nothing
-    /// changed) when the slot holds no exclusive borrow of that generation.</summary>
-    bool CommitWrite(MessageToken token);
+    /// <summary>Marks the write borrow <paramref name="hold"/> taken with <paramref name="token"/> as complete;
+    /// false (and nothing changed) when the slot is not in that hold.</summary>
+    bool CommitWrite(MessageToken token, long hold);
 }
 
 /// <summary>
@@ -92,27 +93,33 @@ public ref struct ReadGuard<TPayload>
 /// owner replaces the whole message (<see cref="ConcurrentMemoryManager{TPayload}.Replace(MessageToken, Message{TPayload})"/>) or frees it.</example>
 /// <typeparam name="TPayload">The payload type.</typeparam>
 /// <remarks>A ref struct: it cannot be stored on the heap, outlive its scope or cross an <c>await</c>.
-/// Do not copy it: a copy released (or committed) after the guard is refused (<see cref="MemoryError.NotBorrowed"/>),
-/// unless another write borrow of the same generation holds the slot, whose release (or commit) it would then take:
-/// a copy's <see cref="Commit"/> can publish that writer's half-done write. The package's analyzer (MV0001) makes
-/// every copy a compile error.</remarks>
+/// Do not copy it (the package's analyzer, MV0001, makes every copy a compile error). A copy that gets past the
+/// analyzer still owns nothing but this guard's borrow: each write borrow is a hold with its own number, and only
+/// the first release (or commit) of that hold, by the guard or a copy, on any thread, is accepted; one after it, or
+/// during any other borrow or free of the slot, is refused (<see cref="MemoryError.NotBorrowed"/>) and changes nothing
+/// (docs/invariants.md, I5, for the bound).</remarks>
 public ref struct WriteGuard<TPayload>
 {
     private ISlotLockOwner? _owner;
     private readonly ref Message<TPayload> _value;
     private readonly MessageToken _token;
+    private readonly long _hold;
     private readonly int _ticket;
 
-    internal WriteGuard(ISlotLockOwner owner, ref Message<TPayload> value, MessageToken token, int ticket = 0)
+    internal WriteGuard(ISlotLockOwner owner, ref Message<TPayload> value, MessageToken token, long hold, int ticket = 0)
     {
         _owner = owner;
         _value = ref value;
         _token = token;
+        _hold = hold;
         _ticket = ticket;
     }
 
     /// <summary>The same borrow, released through <paramref name="owner"/> (diagnostic mode's tracking).</summary>
-    internal readonly WriteGuard<TPayload> Tracked(ISlotLockOwner owner, int ticket) => new(owner, ref _value, _token, ticket);
+    internal readonly WriteGuard<TPayload> Tracked(ISlotLockOwner owner, int ticket) => new(owner, ref _value, _token, _hold, ticket);
+
+    /// <summary>The number of this guard's hold (the harness makes copies of the guard on other tasks from it).</summary>
+    internal readonly long Hold => _hold;
 
     /// <summary>The borrowed message, writable in place. Throws <see cref="ObjectDisposedException"/> after the guard is disposed.</summary>
     public readonly ref Message<TPayload> Value
@@ -141,7 +148,7 @@ public ref struct WriteGuard<TPayload>
             GuardThrow.Disposed();
         }
 
-        if (!owner.CommitWrite(_token))
+        if (!owner.CommitWrite(_token, _hold))
         {
             GuardThrow.NotBorrowed();
         }
@@ -155,7 +162,7 @@ public ref struct WriteGuard<TPayload>
         if (owner is not null)
         {
             _owner = null;
-            if (!owner.ExitWrite(_token, _ticket))
+            if (!owner.ExitWrite(_token, _hold, _ticket))
             {
                 GuardThrow.NotBorrowed();
             }

@@ -75,8 +75,16 @@ public sealed class PackingTests
         long readers = readersSeed.Get % (SlotWord.MaxReaders + 1);
         SlotWord word = SlotWord.Pack(low, live, retired, writer, readers, poisoned);
         return word.LowGeneration == low && word.IsLive == live && word.IsRetired == retired
-            && word.HasWriter == writer && word.IsPoisoned == poisoned && word.Readers == readers;
+            && word.HasWriter == writer && word.IsPoisoned == poisoned
+            && (writer ? word.Ticket == readers && word.Readers == 0 : word.Readers == readers && word.Ticket == 0);
     }
+
+    [Property(MaxTest = 500)]
+    public bool SlotWord_TicketOf_IsNeverZero_FitsTheTicketBits_AndRepeatsEvery2To20Holds(long hold) =>
+        SlotWord.TicketOf(hold) != 0
+        && (SlotWord.TicketOf(hold) & ~SlotWord.TicketMask) == 0
+        && SlotWord.TicketOf(hold) == SlotWord.TicketOf(hold + (1L << 20))
+        && SlotWord.TicketOf(hold) != SlotWord.TicketOf(hold + 1);
 
     [Fact]
     public void SlotWord_GenerationField_MatchesTokenField()

@@ -210,21 +210,42 @@ public sealed class ReliabilityTests
     }
 
     [Fact]
-    public void LongHeldGuard_ACopyTakingAnotherReadersPlace_LeavesNoPhantomRecord()
+    public void DiagnosticMode_ACopiedReadGuardReleasedTwice_IsRefusedBeforeItTouchesTheSlot_AndTheOtherReaderKeepsItsBorrow()
     {
         var time = new ManualTime();
         using var manager = new ConcurrentMemoryManager<long>(1, new ConcurrentMemoryManagerOptions { DiagnosticMode = true, TimeProvider = time });
         MessageToken token = manager.Store(TestMessages.Of(1));
         ReadGuard<long> a = manager.Read(token);
-#pragma warning disable MV0001 // the copy is the point: released after the guard, it takes b's place
+#pragma warning disable MV0001 // the copy is the point: released after the guard, it must not take b's place
+        ReadGuard<long> copy = a;
+#pragma warning restore MV0001
+        ReadGuard<long> b = manager.Read(token);
+        a.Dispose();
+        Assert.Equal(MemoryError.NotBorrowed, GuardErrors.Release(ref copy)); // a's record is gone: refused, the slot untouched
+        Assert.Equal(1, new SlotWord(manager.Core.SlotWordAt(0)).Readers); // b's borrow is still counted
+        Assert.False(manager.TryFree(token, out MemoryError busy)); // so a Free cannot clear the message under b
+        Assert.Equal(MemoryError.BorrowActive, busy);
+        Assert.Equal(1L, b.Value.Payload);
+        b.Dispose();
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Empty(manager.GetLongHeldGuards());
+        Assert.True(manager.TryFree(token, out _));
+    }
+
+    [Fact]
+    public void ProductionMode_ACopiedReadGuardReleasedTwice_TakesAnotherReadersPlace_AsDocumented()
+    {
+        // What production cannot see (docs/reliability.md): a reader count does not tell two read borrows apart.
+        using var manager = new ConcurrentMemoryManager<long>(1);
+        MessageToken token = manager.Store(TestMessages.Of(1));
+        ReadGuard<long> a = manager.Read(token);
+#pragma warning disable MV0001 // the copy is the point
         ReadGuard<long> copy = a;
 #pragma warning restore MV0001
         ReadGuard<long> b = manager.Read(token);
         a.Dispose();
         copy.Dispose(); // accepted: b's borrow is of the same generation
         Assert.Equal(MemoryError.NotBorrowed, GuardErrors.Release(ref b)); // its place was taken: refused
-        time.Advance(TimeSpan.FromMinutes(1));
-        Assert.Empty(manager.GetLongHeldGuards());
         Assert.True(manager.TryFree(token, out _));
     }
 

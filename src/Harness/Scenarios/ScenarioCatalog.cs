@@ -37,6 +37,9 @@ public static class ScenarioCatalog
     /// <summary>A copied write guard committed and released after the guard, while the slot's next message is written.</summary>
     public static Scenario WriteGuardCopies { get; } = new WriteGuardCopiesScenario();
 
+    /// <summary>A copied write guard released or committed on another task while the guard is released and the message freed, written and replaced.</summary>
+    public static Scenario CopyRaces { get; } = new CopyRacesScenario();
+
     /// <summary>A slot's last generation issued and freed (the slot retires) while old and made-up tokens are used.</summary>
     public static Scenario LastGeneration { get; } = new LastGenerationScenario();
 
@@ -74,6 +77,7 @@ public static class ScenarioCatalog
         TimedWaits,
         GuardCopies,
         WriteGuardCopies,
+        CopyRaces,
         PoisonedWrites,
         ForeignAndEpochTokens,
         EpochWrap,

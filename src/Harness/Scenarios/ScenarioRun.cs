@@ -383,6 +383,79 @@ public sealed class ScenarioRun
         }
     }
 
+    /// <summary>A value this run's tasks share, reporting its own accesses (numbered apart from the scenarios' own
+    /// shared variables). Create it in the set-up, before the tasks start.</summary>
+    public SharedCell<T> NewCell<T>()
+        where T : struct => new(Context, FirstCellVariable + _cells++);
+
+    private const int FirstCellVariable = 1 << 20;
+    private int _cells;
+
+    /// <summary>Writes a new version (committed), hands the guard's hold to other tasks through <paramref name="hold"/>
+    /// (they release or commit copies of the guard while this task releases it), then releases the guard. The
+    /// guard's release is the hold's first (None) or a copy's came first (NotBorrowed): exactly one of them ends
+    /// the borrow, whichever the interleaving.</summary>
+    public MemoryError WriteAndShareTheHold(MessageToken token, SharedCell<WriteHold> hold)
+    {
+        ArgumentNullException.ThrowIfNull(hold);
+        bool freed = WasFreed(token);
+        int step = Begin($"Write (its hold shared) {token}", StepKind.AcquireWrite, false, token);
+        MemoryError error = Manager.Write(token, WaitLimit.Forever, out WriteGuard<CheckedPayload> guard);
+        if (error == MemoryError.None)
+        {
+            long version = WriteHalves(ref guard, token, step, commit: true);
+            hold.Write(new WriteHold(token, guard.Hold, version));
+            int release = Recorder.Begin(StepKind.ReleaseWrite, false, token, version: version);
+            MemoryError released = ReleaseError(ref guard);
+            Recorder.End(release, released);
+            if (released is not (MemoryError.None or MemoryError.NotBorrowed))
+            {
+                Fail(SpecProperty.ReadWriteExclusion, $"releasing the write guard of {token} whose hold a copy shares returned {released}");
+            }
+
+            CheckReleased(ref guard, token);
+        }
+        else
+        {
+            Recorder.End(step, error);
+        }
+
+        Context.TokenOperation(OperationKind.Write, token, freed, error);
+        return error;
+    }
+
+    /// <summary>Misuse, on another task: releases (or commits, when <paramref name="commit"/>) a copy of the write guard
+    /// whose hold <paramref name="hold"/> holds, if one was shared, while the guard itself is released and the slot is
+    /// freed, written or replaced. Accepted (None) only as the hold's first release, while the hold lasts; else
+    /// refused (NotBorrowed) and nothing changes: the monitors, the history and the quiescent checks judge which.</summary>
+    public void MisuseASharedCopy(SharedCell<WriteHold> hold, bool commit)
+    {
+        ArgumentNullException.ThrowIfNull(hold);
+        if (hold.Read() is not WriteHold shared)
+        {
+            return;
+        }
+
+        WriteGuard<CheckedPayload> copy = Manager.CopyOfWriteGuard(shared.Token, shared.Hold);
+        MemoryError error;
+        if (commit)
+        {
+            Context.BeginOperation($"Commit a copy of the write guard of {shared.Token}");
+            error = CommitError(ref copy); // the guard committed before it shared the hold: nothing to publish
+        }
+        else
+        {
+            int release = Begin($"Release a copy of the write guard of {shared.Token}", StepKind.ReleaseWrite, false, shared.Token, version: shared.Version);
+            error = ReleaseError(ref copy);
+            Recorder.End(release, error);
+        }
+
+        if (error is not (MemoryError.None or MemoryError.NotBorrowed))
+        {
+            Fail(SpecProperty.ReadWriteExclusion, $"{(commit ? "committing" : "releasing")} a copy of the write guard of {shared.Token} returned {error}");
+        }
+    }
+
     /// <summary>Copies the header without a lock (TryCopyHeader) and checks what it saw.</summary>
     public MemoryError CopyHeader(MessageToken token)
     {
@@ -507,10 +580,11 @@ public sealed class ScenarioRun
         return error;
     }
 
-    /// <summary>Try: no wait. Blocking: for ever. Timed: a deadline far enough that real threads do not
-    /// reach it in a scenario, while under Coyote a timed wait may give up at any point (Coyote chooses).</summary>
+    /// <summary>Try: no wait. Blocking: for ever. Timed: a deadline on a clock that never moves (<see cref="StoppedClock"/>),
+    /// so a timed wait gives up only where the scheduler chooses inside a wait (under Coyote and the model checker:
+    /// at any point, so both outcomes are explored; on real threads: never).</summary>
     private static WaitLimit LimitOf(bool tryOnly, bool timed) =>
-        tryOnly ? WaitLimit.None : timed ? WaitLimit.For(TimeSpan.FromSeconds(30), CancellationToken.None) : WaitLimit.Forever;
+        tryOnly ? WaitLimit.None : timed ? WaitLimit.For(TimeSpan.FromSeconds(30), StoppedClock.Instance, CancellationToken.None) : WaitLimit.Forever;
 
     private static string Name(string operation, bool tryOnly, WaitLimit wait) =>
         tryOnly ? "Try" + operation : wait.CanGiveUp ? $"{operation}(timed)" : operation;
@@ -599,3 +673,9 @@ public sealed class ScenarioRun
         return OwnerOf(token);
     }
 }
+
+/// <summary>A write guard's hold, handed to another task that releases or commits copies of the guard.</summary>
+/// <param name="Token">The token written.</param>
+/// <param name="Hold">The hold's number (<see cref="WriteGuard{TPayload}"/>'s).</param>
+/// <param name="Version">The version the write publishes.</param>
+public readonly record struct WriteHold(MessageToken Token, long Hold, long Version);

@@ -455,6 +455,68 @@ public sealed class WriteGuardCopiesScenario : Scenario
     }
 }
 
+/// <summary>Copy races: a copy of a write guard released or committed on another task while the guard itself is
+/// released and the message is freed, written and replaced. Task 0 writes the message (committed), hands the guard's
+/// hold to the others and releases the guard, and frees the message on its last round; task 1 releases (even rounds)
+/// or commits (odd rounds) a copy of the last hold handed over, then replaces or writes the message; task 2 and on
+/// free it or read it. Of a guard and its copies only the hold's first release may be accepted, and only while the
+/// hold lasts: a copy that took another hold's (a later write's, a Replace's, a Free's) release would let that hold's
+/// owner write a message someone else now borrows, frees or stores into.</summary>
+public sealed class CopyRacesScenario : Scenario
+{
+    /// <inheritdoc />
+    public override string Name => "copy-races";
+
+    /// <inheritdoc />
+    public override string Description => "a copied write guard released or committed on another task while the guard is released and the message freed, written and replaced";
+
+    /// <inheritdoc />
+    public override ScenarioParameters Defaults => new(Capacity: 1, Tasks: 2, Operations: 2);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(ScenarioRun run)
+    {
+        run.Store(tryOnly: false, out MessageToken token);
+        SharedCell<WriteHold> hold = run.NewCell<WriteHold>();
+        await run.RunTasksAsync(task =>
+        {
+            int rounds = run.Parameters.Operations;
+            for (int i = 0; i < rounds; i++)
+            {
+                if (task == 0)
+                {
+                    run.WriteAndShareTheHold(token, hold);
+                    if (i == rounds - 1)
+                    {
+                        run.Free(token, tryOnly: false);
+                    }
+                }
+                else if (task == 1)
+                {
+                    run.MisuseASharedCopy(hold, commit: (i & 1) == 1);
+                    if ((i & 1) == 0)
+                    {
+                        run.Replace(token, tryOnly: false);
+                    }
+                    else
+                    {
+                        run.Write(token, tryOnly: false);
+                    }
+                }
+                else if ((i + task) % 2 == 0)
+                {
+                    run.Free(token, tryOnly: true);
+                }
+                else
+                {
+                    run.Read(token, tryOnly: false);
+                }
+            }
+        }).ConfigureAwait(false);
+        run.Free(token, tryOnly: true);
+    }
+}
+
 /// <summary>Poisoning: the owner's write scope ends half way (as if by an exception), while others read,
 /// copy headers and write the same token; the owner then replaces the message and frees it. Reads must get
 /// Poisoned (never the half-written message) until the replace, writes too; the free works either way.</summary>

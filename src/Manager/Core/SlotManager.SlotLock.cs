@@ -1,20 +1,17 @@
 // =================================================================================================
-// The per-slot reader/writer lock, and the generation check that is atomic with taking it.
-// Per slot, on its own 64-byte line: one 64-bit word (SlotWord: generation low | committed | poisoned | retired |
-// live | writer | readers), one epoch word (generation >> 38, shifted left, low bit "wrapping") and a write sequence.
-//   Enter read:      w = Load(word); loop { w matches token -> else Refuse; w & ReadBlockMask -> wait or fail;
-//                    CAS(w + 1, w); then Load(epoch) == token's, else undo (Add -1) and Refuse }
-//   Enter exclusive: the same with WriteBlockMask and CAS(w | Writer, w); undo by Store(w).
-//   Exit read: CAS(w - 1, w) while w has a reader of the guard's generation (else: NotBorrowed).
-//   A reader's failed CAS backs off briefly (the seam's SlotBackOff): readers of one hot slot stop colliding.
-//   Exit write: if w has the writer of the guard's generation: Store(seq, seq + 1), then Store(w without
-//   writer, poisoned unless committed). Free (holding exclusive): clear the message, Store(word, next generation).
-// Optimistic copy of the header, or of a whole unmanaged message (no lock, no shared write):
-//   s = Load(seq); w = Load(word); copy; ReadBarrier;
-//   accept iff Load(word) == w (readers aside) and Load(seq) == s; else retry, then AlreadyBorrowed.
-// Orderings: CAS and Add are full fences, Store a release, Load an acquire; the read barrier keeps the
-//   re-check's loads after the copy. Waiting is the seam's (production: SpinWait; Coyote: a pause).
-// Linearization points, the copy's bound, the epoch, what would invalidate it: docs/invariants.md (I5, I6, I8).
+// The per-slot reader/writer lock, and the generation check that is atomic with taking it. Per slot, on its own
+// line: the word (SlotWord), the epoch (generation >> 38, shifted; low bit "wrapping") and the hold sequence.
+//   Enter read:      w = Load(word); loop { w matches token, else Refuse; blocked -> fail, give up or wait (the limit
+//                    checked every round); CAS(w + 1, w); then Load(epoch) == token's, else undo (Add -1), Refuse }
+//   Enter exclusive: the same with WriteBlockMask and CAS(w | Wr, w) (ticket 0). A write guard then takes the next
+//                    hold number h (Store(seq, seq + 1)) and stamps TicketOf(h) (Store(word)); a Replace takes h only.
+//   Exit read:       CAS(w - 1, w) while w holds readers of the guard's generation (else NotBorrowed).
+//   Exit write, commit: only while Load(seq) == h and the word is the hold's (ticket included): a CAS claims the
+//                    release (ticket -> 0) or sets Cm. A copy of a guard matches no other hold (I5: the bound).
+// Optimistic copy (no lock, no shared write): s = Load(seq); w = Load(word); copy; ReadBarrier;
+//   accept iff Load(word) == w (readers aside) and Load(seq) == s. Refuse reads (epoch, word, epoch) and never waits.
+// Orderings: CAS and Add are full fences, Store a release, Load an acquire; the read barrier keeps the re-check's
+//   loads after the copy. Proofs, bounds, linearization points: docs/invariants.md (I5, I6, I10).
 // =================================================================================================
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -70,34 +67,41 @@ internal sealed partial class SlotManager<TPayload, TSeam>
             : MemoryError.None;
     }
 
-    /// <summary>The slow path of every check: reads a consistent (epoch, word) pair (the epoch unchanged
-    /// around the word and not wrapping) and classifies the token against it. None means the token does
-    /// hold the slot's live message now: the caller retries its fast path.</summary>
+    /// <summary>The slow path of every check: reads a consistent (epoch, word) pair (the same epoch word before and
+    /// after the word) and classifies the token against it. None means the token does hold the slot's live message
+    /// now: the caller retries its fast path. Never waits: while a Free crosses an epoch (the epoch word marked
+    /// wrapping) the word itself says which side it is on.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private MemoryError Refuse(MessageToken token, int index, MemoryError staleError, bool allowPoisoned)
     {
         while (true)
         {
             long before = _seam.Load(ref EpochOf(index));
-            if ((before & 1) != 0)
+            long word = _seam.Load(ref WordOf(index));
+            if (_seam.Load(ref EpochOf(index)) != before)
             {
-                // A Free is between its epoch's two stores (a few instructions, no user code): wait them out.
-                _seam.WaitWhileUnchanged(_state, EpochElement(index), before, WaitLimit.Forever);
-                continue;
+                continue; // a Free crossed the epoch between the loads (once per 2^38 frees): read the pair again
             }
 
-            long word = _seam.Load(ref WordOf(index));
-            if (_seam.Load(ref EpochOf(index)) == before)
+            // Wrapping: a Free holds the last low generation of the epoch and is between its epoch's two stores.
+            // Until it stores the word the word is its hold (the old epoch's); after, the next epoch's first low
+            // generation (0), which nothing else writes before the Free's last store (I10).
+            uint epoch = (uint)(before >> 1);
+            if ((before & 1) != 0 && new SlotWord(word).LowGeneration == 0)
             {
-                return Classify(word, (uint)(before >> 1), token, staleError, allowPoisoned);
+                epoch++;
             }
+
+            return Classify(word, epoch, token, staleError, allowPoisoned);
         }
     }
 
-    /// <summary>After a successful enter CAS: whether the slot's epoch is the token's. While the borrow is
-    /// held no Free can change it, so a match means the whole generation matched at the CAS.</summary>
+    /// <summary>Whether the slot's epoch is the token's, the wrapping mark aside: while a Free crosses from epoch E the
+    /// word is its hold of E's last low generation until the word is stored with E + 1's first (I10), so a word
+    /// that matches the token's low generation is of epoch E then. After a successful enter CAS no Free can change
+    /// the epoch while the borrow is held, so a match means the whole generation matched at the CAS.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool EpochMatches(MessageToken token, int index) => _seam.Load(ref EpochOf(index)) == (long)token.Epoch << 1;
+    private bool EpochMatches(MessageToken token, int index) => (_seam.Load(ref EpochOf(index)) & ~1L) == (long)token.Epoch << 1;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private MemoryError EnterRead(MessageToken token, WaitLimit wait, out int index)
@@ -129,7 +133,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
             bool full = (word & SlotWord.ReaderMask) == SlotWord.MaxReaders;
             if ((word & SlotWord.ReadBlockMask) != 0 || full)
             {
-                if (!wait.Waits || !WaitForChange(index, word, wait))
+                if (!wait.Waits || wait.GivesUpNow() || !WaitForChange(index, word, wait))
                 {
                     // Busy (or the wait gave up) only if the word is still the one checked with the
                     // epoch: else the pair may straddle an epoch's change (I10), so check again.
@@ -171,10 +175,13 @@ internal sealed partial class SlotManager<TPayload, TSeam>
         }
     }
 
+    /// <summary>Takes the slot exclusively for <paramref name="token"/>: on None, <paramref name="held"/> is the word
+    /// as taken (the writer bit set, ticket 0: no guard's copy matches it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private MemoryError EnterExclusive(MessageToken token, WaitLimit wait, MemoryError staleError, MemoryError busyError, bool allowPoisoned, out int index)
+    private MemoryError EnterExclusive(MessageToken token, WaitLimit wait, MemoryError staleError, MemoryError busyError, bool allowPoisoned, out int index, out long held)
     {
         index = token.Index;
+        held = 0;
         MemoryError error = CheckToken(token);
         if (error != MemoryError.None)
         {
@@ -199,7 +206,7 @@ internal sealed partial class SlotManager<TPayload, TSeam>
 
             if ((word & SlotWord.WriteBlockMask) != 0)
             {
-                if (!wait.Waits || !WaitForChange(index, word, wait))
+                if (!wait.Waits || wait.GivesUpNow() || !WaitForChange(index, word, wait))
                 {
                     long again = _seam.Load(ref slot); // as in EnterRead: busy only on the checked pair
                     if (again != word)
@@ -215,13 +222,15 @@ internal sealed partial class SlotManager<TPayload, TSeam>
                 continue;
             }
 
-            // Takes the slot exclusively; from here no reader, writer or free can CAS this word.
+            // Takes the slot exclusively; from here no reader, writer or free can CAS this word, and no guard's
+            // copy either (its hold's ticket is never 0).
             long seen = _seam.CompareExchange(ref slot, word | SlotWord.WriterBit, word);
             if (seen == word)
             {
                 if (EpochMatches(token, index))
                 {
                     _seam.OnWriteEntered(index);
+                    held = word | SlotWord.WriterBit;
                     return MemoryError.None;
                 }
 
@@ -241,10 +250,39 @@ internal sealed partial class SlotManager<TPayload, TSeam>
         return _seam.WaitWhileUnchanged(_state, WordElement(index), word, wait);
     }
 
-    /// <summary>Whether <paramref name="word"/> (and the epoch) show the exclusive borrow of
-    /// <paramref name="token"/>'s generation: nobody else changes the word while it is held.</summary>
-    private bool HoldsExclusive(long word, MessageToken token) =>
-        (word & SlotWord.WriterBit) != 0 && new SlotWord(word).LowGeneration == token.LowGeneration && EpochMatches(token, token.Index);
+    /// <summary>Begins a hold that may change the message (a write guard's or a Replace's): the slot's next hold
+    /// number, stored before any write of the message, so an optimistic copy that overlaps the hold sees it change
+    /// (only the exclusive holder writes the sequence: a load and a release store suffice).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private long BeginChange(int index)
+    {
+        long hold = _seam.Load(ref SequenceOf(index)) + 1;
+        _seam.Store(ref SequenceOf(index), hold);
+        return hold;
+    }
+
+    /// <summary>The word of the write guard's hold <paramref name="hold"/> of <paramref name="token"/> (a write enters
+    /// only a live, unpoisoned word without readers): without the committed bit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long HeldWord(MessageToken token, long hold) =>
+        (long)(token.LowGeneration << SlotWord.GenerationShift) | SlotWord.LiveBit | SlotWord.WriterBit | SlotWord.TicketOf(hold);
+
+    /// <summary>The current word while it is the write guard's hold <paramref name="hold"/> of <paramref name="token"/>
+    /// (committed or not), else 0: the slot's sequence is still that hold's number (no later write or Replace has
+    /// begun; hold numbers never repeat), then the word is the hold's, ticket included. Between the two loads a
+    /// later hold could take the slot with the same word only after 2^20 holds of this message (I5).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private long WordOfHold(MessageToken token, long hold)
+    {
+        int index = token.Index;
+        if (_seam.Load(ref SequenceOf(index)) != hold)
+        {
+            return 0;
+        }
+
+        long word = _seam.Load(ref WordOf(index));
+        return (word & ~SlotWord.CommittedBit) == HeldWord(token, hold) ? word : 0;
+    }
 
     /// <inheritdoc />
     bool ISlotLockOwner.ExitRead(MessageToken token, int ticket)
@@ -256,9 +294,10 @@ internal sealed partial class SlotManager<TPayload, TSeam>
         int retries = 0;
         while (true)
         {
-            // Only a read borrow of the guard's generation is released: a copied guard released twice,
-            // or a release after the slot moved on, changes nothing (not an add: it could underflow).
-            if (new SlotWord(word).LowGeneration != token.LowGeneration || (word & SlotWord.ReaderMask) == 0)
+            // Only a read borrow of the guard's generation is released: a copied guard released twice, or a
+            // release after the slot moved on, changes nothing (not an add: it could underflow). While an exclusive
+            // holder has the slot no reader is inside (the reader bits are its ticket then).
+            if (new SlotWord(word).LowGeneration != token.LowGeneration || (word & SlotWord.ReaderMask) == 0 || (word & SlotWord.WriterBit) != 0)
             {
                 return false;
             }
@@ -288,45 +327,53 @@ internal sealed partial class SlotManager<TPayload, TSeam>
     }
 
     /// <inheritdoc />
-    bool ISlotLockOwner.CommitWrite(MessageToken token)
+    bool ISlotLockOwner.CommitWrite(MessageToken token, long hold)
     {
-        ref long slot = ref WordOf(token.Index);
-        long word = _seam.Load(ref slot);
-        if (!HoldsExclusive(word, token))
+        while (true)
         {
-            return false;
-        }
+            long word = WordOfHold(token, hold);
+            if (word == 0)
+            {
+                return false;
+            }
 
-        _seam.Store(ref slot, word | SlotWord.CommittedBit);
-        return true;
+            // A CAS, not a store: between the check and here a copy may have released the hold, and a store would
+            // overwrite whatever came after (the next reader's count, another hold).
+            if ((word & SlotWord.CommittedBit) != 0
+                || _seam.CompareExchange(ref WordOf(token.Index), word | SlotWord.CommittedBit, word) == word)
+            {
+                return true;
+            }
+        }
     }
 
     /// <inheritdoc />
-    bool ISlotLockOwner.ExitWrite(MessageToken token, int ticket)
+    bool ISlotLockOwner.ExitWrite(MessageToken token, long hold, int ticket)
     {
-        // Only the exclusive borrow of the guard's generation is released. While it is held nobody else
-        // changes the word, so a check followed by the releases is enough.
-        long word = _seam.Load(ref WordOf(token.Index));
-        if (!HoldsExclusive(word, token))
+        while (true)
         {
-            return false;
-        }
+            long word = WordOfHold(token, hold);
+            if (word == 0)
+            {
+                return false;
+            }
 
-        ReleaseExclusive(token.Index, word);
-        return true;
+            // Claims the release: the ticket goes to 0, which no guard matches, so of the guard and its copies
+            // exactly one releases; fails (and re-checks) when another claimed it or committed first.
+            long claimed = word & ~SlotWord.TicketMask;
+            if (_seam.CompareExchange(ref WordOf(token.Index), claimed, word) == word)
+            {
+                ReleaseExclusive(token.Index, claimed);
+                return true;
+            }
+        }
     }
 
-    /// <summary>Ends an exclusive borrow whose word is <paramref name="word"/>: the write is published when
-    /// committed (clearing any poison), else the slot is poisoned.</summary>
+    /// <summary>Ends an exclusive hold whose word is <paramref name="word"/> (its ticket 0: only this caller can
+    /// change it now): the write is published when committed (clearing any poison), else the slot is poisoned.</summary>
     private void ReleaseExclusive(int index, long word)
     {
         _seam.OnWriteExiting(index);
-
-        // Bump the slot's write sequence before releasing: an optimistic header copy that overlapped
-        // this write then sees either the writer bit (still set at its re-check) or a new sequence.
-        // Only the exclusive holder writes the sequence, so a load and a release store suffice.
-        // Stryker disable once Arithmetic : the copy only asks whether the sequence changed; - 1 changes it too
-        _seam.Store(ref SequenceOf(index), _seam.Load(ref SequenceOf(index)) + 1);
         long released = word & ~(SlotWord.WriterBit | SlotWord.CommittedBit);
         released = (word & SlotWord.CommittedBit) != 0 ? released & ~SlotWord.PoisonedBit : released | SlotWord.PoisonedBit;
         _seam.Store(ref WordOf(index), released); // release: the write (or the poison) is visible with the word

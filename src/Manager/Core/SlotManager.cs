@@ -21,7 +21,8 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
 {
     // Slot state layout: one pinned long[], slot i's line starting at element _origin + i * StateStride,
     // 64-byte aligned:
-    //   [+0] slot word (SlotWord)   [+1] epoch << 1 | wrapping (I10)   [+2] write sequence   [+3..+7] padding
+    //   [+0] slot word (SlotWord)   [+1] epoch << 1 | wrapping (I10)   [+2] hold sequence (the last write or
+    //   Replace hold's number)   [+3..+7] padding
     internal const int StateStride = 8;
     internal const int WordField = 0;
     internal const int EpochField = 1;
@@ -173,19 +174,30 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     /// <summary>Borrows the message exclusively for writing. Poisoned messages are refused (Poisoned).</summary>
     internal MemoryError Write(MessageToken token, WaitLimit wait, out WriteGuard<TPayload> guard)
     {
-        MemoryError error = EnterExclusive(token, wait, MemoryError.StaleToken, MemoryError.AlreadyBorrowed, allowPoisoned: false, out int index);
-        guard = error == MemoryError.None ? new WriteGuard<TPayload>(this, ref MessageOf(index), token) : default;
-        return error;
+        MemoryError error = EnterExclusive(token, wait, MemoryError.StaleToken, MemoryError.AlreadyBorrowed, allowPoisoned: false, out int index, out long held);
+        if (error != MemoryError.None)
+        {
+            guard = default;
+            return error;
+        }
+
+        // The guard's hold: its number, then its ticket in the word. Only a release or commit that names this
+        // hold (the guard, or a copy of it) matches the word from here until the release.
+        long hold = BeginChange(index);
+        _seam.Store(ref WordOf(index), held | SlotWord.TicketOf(hold));
+        guard = new WriteGuard<TPayload>(this, ref MessageOf(index), token, hold);
+        return MemoryError.None;
     }
 
     /// <summary>Overwrites the whole message and publishes it: a completed write, so it also clears poison.</summary>
     internal MemoryError Replace(MessageToken token, in Message<TPayload> message, WaitLimit wait)
     {
-        MemoryError error = EnterExclusive(token, wait, MemoryError.StaleToken, MemoryError.AlreadyBorrowed, allowPoisoned: true, out int index);
+        MemoryError error = EnterExclusive(token, wait, MemoryError.StaleToken, MemoryError.AlreadyBorrowed, allowPoisoned: true, out int index, out long held);
         if (error == MemoryError.None)
         {
+            BeginChange(index);
             _seam.WritePlain(ref MessageOf(index), message);
-            ReleaseExclusive(index, _seam.Load(ref WordOf(index)) | SlotWord.CommittedBit);
+            ReleaseExclusive(index, held | SlotWord.CommittedBit); // the hold's ticket is 0: no guard's copy changed the word
         }
 
         return error;
@@ -200,7 +212,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     internal MemoryError Free(MessageToken token, WaitLimit wait, out bool retired)
     {
         retired = false;
-        MemoryError error = EnterExclusive(token, wait, MemoryError.NotAllocated, MemoryError.BorrowActive, allowPoisoned: true, out int index);
+        MemoryError error = EnterExclusive(token, wait, MemoryError.NotAllocated, MemoryError.BorrowActive, allowPoisoned: true, out int index, out _);
         if (error != MemoryError.None)
         {
             return error;
@@ -243,6 +255,10 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     }
 
     // ---- Verification-only inspection -------------------------------------------------------------
+
+    /// <summary>A write guard with the fields of the one <see cref="Write"/> returned for hold <paramref name="hold"/> of
+    /// <paramref name="token"/>: exactly what a copy of that guard is (the harness releases copies on other tasks).</summary>
+    internal WriteGuard<TPayload> CopyOfWriteGuard(MessageToken token, long hold) => new(this, ref MessageOf(token.Index), token, hold);
 
     /// <summary>The shared slot state, so a checked seam can name the location of each access (race detection).</summary>
     internal long[] State => _state;

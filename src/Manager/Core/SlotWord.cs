@@ -17,7 +17,9 @@ internal readonly struct SlotWord
     // Layout (64 bits):
     //   [63 ............... 26][25][24][23][22][21][20 ............. 0]
     //    generation low (38)    Cm  Ps  Rt  Lv  Wr  readers (21 bits)
-    // readers:    number of read/header guards held (at most MaxReaders).
+    // readers:    number of read/header guards held (at most MaxReaders) while Wr is clear; while Wr is set no
+    //             reader can be inside, and the bits hold the hold's ticket (TicketOf a write guard's hold
+    //             number; 0 while a hold is being taken or released, and for a Replace's or a Free's hold).
     // Wr:         an exclusive holder: a write guard, a Replace, or a Free between its check and its release.
     // Lv (live):  a message is stored; tokens of this generation are valid.
     // Rt:         retired: the last generation (2^70 - 1) was freed; the slot never returns to the free-list.
@@ -72,7 +74,22 @@ internal readonly struct SlotWord
         get => (ulong)Value >> GenerationShift;
     }
 
-    internal long Readers => Value & ReaderMask;
+    /// <summary>The bits that hold an exclusive hold's ticket while <see cref="WriterBit"/> is set (the reader bits).</summary>
+    internal const long TicketMask = ReaderMask;
+
+    private const int TicketPeriodBits = 20;
+
+    /// <summary>The ticket a write guard's hold stamps into the word: the low 20 bits of its hold number with
+    /// bit 20 set, so never 0 (no guard matches a hold being taken or released); it repeats every 2^20 holds
+    /// of one slot (docs/invariants.md, I5: what that bounds).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static long TicketOf(long hold) => (hold & ((1L << TicketPeriodBits) - 1)) | (1L << TicketPeriodBits);
+
+    /// <summary>Read guards held (0 while an exclusive holder has the slot: the bits are its ticket then).</summary>
+    internal long Readers => HasWriter ? 0 : Value & ReaderMask;
+
+    /// <summary>The exclusive hold's ticket (0 when no one holds the slot exclusively, or the hold has none).</summary>
+    internal long Ticket => HasWriter ? Value & TicketMask : 0;
 
     internal bool HasWriter => (Value & WriterBit) != 0;
 
@@ -92,5 +109,5 @@ internal readonly struct SlotWord
     internal static UInt128 Join(uint epoch, ulong low) => ((UInt128)epoch << LowGenerationBits) | low;
 
     public override string ToString() =>
-        $"low gen={LowGeneration} live={IsLive} retired={IsRetired} poisoned={IsPoisoned} writer={HasWriter} readers={Readers}";
+        $"low gen={LowGeneration} live={IsLive} retired={IsRetired} poisoned={IsPoisoned} writer={HasWriter} {(HasWriter ? $"ticket={Ticket}" : $"readers={Readers}")}";
 }

@@ -184,22 +184,18 @@ internal sealed class BorrowTracker : ISlotLockOwner, IDisposable
         return ticket;
     }
 
-    /// <inheritdoc />
-    public bool ExitRead(MessageToken token, int ticket) => Released(_core.ExitRead(token, 0), ticket);
+    // The guard's record first, the slot after: of a guard and its copies only the first release finds the record,
+    // and the others are refused before they touch the slot, so a copied read guard cannot take another reader's
+    // place here (production cannot tell two read borrows apart: docs/reliability.md).
 
     /// <inheritdoc />
-    public bool ExitWrite(MessageToken token, int ticket) => Released(_core.ExitWrite(token, 0), ticket);
+    public bool ExitRead(MessageToken token, int ticket) => _held.TryRemove(ticket, out _) && _core.ExitRead(token, 0);
 
     /// <inheritdoc />
-    public bool CommitWrite(MessageToken token) => _core.CommitWrite(token);
+    public bool ExitWrite(MessageToken token, long hold, int ticket) => _held.TryRemove(ticket, out _) && _core.ExitWrite(token, hold, 0);
 
-    private bool Released(bool released, int ticket)
-    {
-        // Forgotten even when the release was refused: that guard is gone either way (a refused copy's
-        // release may have come after a copy took someone else's place; a phantom would be reported for ever).
-        _held.TryRemove(ticket, out _);
-        return released;
-    }
+    /// <inheritdoc />
+    public bool CommitWrite(MessageToken token, long hold) => _core.CommitWrite(token, hold);
 
     internal IReadOnlyList<HeldGuard> HeldLongerThanThreshold() => Select(onlyNew: false);
 

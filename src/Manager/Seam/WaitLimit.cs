@@ -1,29 +1,35 @@
-using System.Diagnostics;
-
 namespace ManagerVerified.Seam;
 
 /// <summary>
 /// How long an operation may wait for a conflicting borrow to end: not at all (the Try members), until
 /// a deadline (the timed members), or for ever (the blocking members); any wait can be cancelled.
 /// </summary>
+/// <remarks>A deadline is a timestamp of the manager's <see cref="TimeProvider"/>
+/// (<see cref="ConcurrentMemoryManagerOptions.TimeProvider"/>), so tests and the harness control time.
+/// The core asks <see cref="GivesUpNow"/> on every round of a wait, before it waits again, and the seam's
+/// wait gives up inside a round: a word that keeps changing cannot keep a call past its limit.</remarks>
 internal readonly struct WaitLimit
 {
     private const long NoWait = 0;
     private const long NoDeadline = long.MaxValue;
 
-    private WaitLimit(long deadline, CancellationToken cancellation)
+    private readonly TimeProvider? _time;
+
+    private WaitLimit(long deadline, TimeProvider? time, CancellationToken cancellation)
     {
         Deadline = deadline;
         Cancellation = cancellation;
+        _time = time;
     }
 
     /// <summary>Do not wait: a conflict is the operation's answer (AlreadyBorrowed, BorrowActive, ReaderLimit).</summary>
     internal static WaitLimit None => default;
 
     /// <summary>Wait until the conflict ends.</summary>
-    internal static WaitLimit Forever => new(NoDeadline, default);
+    internal static WaitLimit Forever => new(NoDeadline, null, default);
 
-    /// <summary>The <see cref="Stopwatch"/> timestamp after which a wait gives up; 0 = never wait, <see cref="long.MaxValue"/> = never give up.</summary>
+    /// <summary>The timestamp (of the limit's <see cref="TimeProvider"/>) after which a wait gives up; 0 = never wait,
+    /// <see cref="long.MaxValue"/> = never give up.</summary>
     internal long Deadline { get; }
 
     /// <summary>Ends a wait with <see cref="OperationCanceledException"/>.</summary>
@@ -36,24 +42,39 @@ internal readonly struct WaitLimit
     internal bool CanGiveUp => Deadline != NoDeadline || Cancellation.CanBeCanceled;
 
     /// <summary>Waits until the conflict ends, <paramref name="cancellation"/> is cancelled, or for ever.</summary>
-    internal static WaitLimit Until(CancellationToken cancellation) => new(NoDeadline, cancellation);
+    internal static WaitLimit Until(CancellationToken cancellation) => new(NoDeadline, null, cancellation);
 
-    /// <summary>Waits at most <paramref name="timeout"/> (<see cref="Timeout.InfiniteTimeSpan"/>: for ever).</summary>
+    /// <summary>Waits at most <paramref name="timeout"/> of <paramref name="time"/> (<see cref="Timeout.InfiniteTimeSpan"/>: for ever).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The timeout is negative (other than infinite) or longer than <see cref="int.MaxValue"/> milliseconds.</exception>
-    internal static WaitLimit For(TimeSpan timeout, CancellationToken cancellation)
+    internal static WaitLimit For(TimeSpan timeout, TimeProvider time, CancellationToken cancellation)
     {
         if (timeout == Timeout.InfiniteTimeSpan)
         {
-            return new(NoDeadline, cancellation);
+            return new(NoDeadline, null, cancellation);
         }
 
         // The bounds SemaphoreSlim.Wait and ReaderWriterLockSlim.TryEnterReadLock accept.
         ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(timeout, TimeSpan.FromMilliseconds(int.MaxValue));
-        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        return new(Math.Max(deadline, 1), cancellation); // even a zero timeout is a (given-up) wait: Timeout, not a Try answer
+        long now = time.GetTimestamp();
+        double ticks = timeout.TotalSeconds * time.TimestampFrequency; // in the provider's own unit
+        long deadline = ticks >= NoDeadline - 1 - (double)now ? NoDeadline - 1 : now + (long)ticks;
+        return new(Math.Max(deadline, 1), time, cancellation); // even a zero timeout is a (given-up) wait: Timeout, not a Try answer
     }
 
     /// <summary>True once the deadline has passed.</summary>
-    internal bool Expired => Deadline != NoDeadline && Stopwatch.GetTimestamp() >= Deadline;
+    internal bool Expired => Deadline != NoDeadline && Deadline != NoWait && _time!.GetTimestamp() >= Deadline;
+
+    /// <summary>Before another round of waiting: throws <see cref="OperationCanceledException"/> when cancelled, and
+    /// answers whether the deadline has passed (false for a limit that cannot give up).</summary>
+    internal bool GivesUpNow()
+    {
+        if (!CanGiveUp)
+        {
+            return false;
+        }
+
+        Cancellation.ThrowIfCancellationRequested();
+        return Expired;
+    }
 }

@@ -304,7 +304,7 @@ public sealed class SpecState : IEquatable<SpecState>
             {
                 if (step.Completed && step.Error != MemoryError.None)
                 {
-                    return this; // a Replace that failed: it held nothing to release
+                    return this; // a Replace that failed, or a guard's copy refused: it held nothing to release
                 }
 
                 int s = step.Token.Index;
@@ -322,6 +322,11 @@ public sealed class SpecState : IEquatable<SpecState>
 
             case StepKind.AbortWrite:
             {
+                if (step.Completed && step.Error != MemoryError.None)
+                {
+                    return this; // a copy's release refused: it held nothing to release
+                }
+
                 int s = step.Token.Index;
                 if (s >= Capacity || (_flags[s] & Writer) == 0)
                 {
