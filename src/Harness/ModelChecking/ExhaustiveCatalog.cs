@@ -49,6 +49,7 @@ public static class ExhaustiveCatalog
         new(ScenarioCatalog.CopyVersusWrite, new(1, 2, 1)),
         new(ScenarioCatalog.GuardCopies, new(1, 2, 1)),
         new(ScenarioCatalog.WriteGuardCopies, new(1, 2, 1)),
+        new(ScenarioCatalog.CopyRaces, new(1, 2, 1)),
         new(ScenarioCatalog.LastGeneration, new(1, 2, 1, StartGeneration: ScenarioCatalog.LastGeneration.Defaults.StartGeneration)),
         new(ScenarioCatalog.ReaderLimit, new(1, 2, 1)),
         new(ScenarioCatalog.Churn, new(2, 2, 1)),

@@ -408,11 +408,7 @@ public sealed class ScenarioRun
             int release = Recorder.Begin(StepKind.ReleaseWrite, false, token, version: version);
             MemoryError released = ReleaseError(ref guard);
             Recorder.End(release, released);
-            if (released is not (MemoryError.None or MemoryError.NotBorrowed))
-            {
-                Fail(SpecProperty.ReadWriteExclusion, $"releasing the write guard of {token} whose hold a copy shares returned {released}");
-            }
-
+            ExpectNoneOrNotBorrowed(released, $"releasing the write guard of {token}, whose hold a copy shares,");
             CheckReleased(ref guard, token);
         }
         else
@@ -424,11 +420,11 @@ public sealed class ScenarioRun
         return error;
     }
 
-    /// <summary>Misuse, on another task: releases (or commits, when <paramref name="commit"/>) a copy of the write guard
-    /// whose hold <paramref name="hold"/> holds, if one was shared, while the guard itself is released and the slot is
-    /// freed, written or replaced. Accepted (None) only as the hold's first release, while the hold lasts; else
-    /// refused (NotBorrowed) and nothing changes: the monitors, the history and the quiescent checks judge which.</summary>
-    public void MisuseASharedCopy(SharedCell<WriteHold> hold, bool commit)
+    /// <summary>Misuse, on another task: commits, then releases, a copy of the write guard whose hold
+    /// <paramref name="hold"/> holds, if one was shared, while the guard itself is released and the slot is freed,
+    /// written or replaced. Each is accepted (None) only while the hold lasts, the release only as the hold's first;
+    /// else refused (NotBorrowed), changing nothing: the monitors, the history and the quiescent checks judge which.</summary>
+    public void MisuseASharedCopy(SharedCell<WriteHold> hold)
     {
         ArgumentNullException.ThrowIfNull(hold);
         if (hold.Read() is not WriteHold shared)
@@ -437,22 +433,19 @@ public sealed class ScenarioRun
         }
 
         WriteGuard<CheckedPayload> copy = Manager.CopyOfWriteGuard(shared.Token, shared.Hold);
-        MemoryError error;
-        if (commit)
-        {
-            Context.BeginOperation($"Commit a copy of the write guard of {shared.Token}");
-            error = CommitError(ref copy); // the guard committed before it shared the hold: nothing to publish
-        }
-        else
-        {
-            int release = Begin($"Release a copy of the write guard of {shared.Token}", StepKind.ReleaseWrite, false, shared.Token, version: shared.Version);
-            error = ReleaseError(ref copy);
-            Recorder.End(release, error);
-        }
+        Context.BeginOperation($"Commit a copy of the write guard of {shared.Token}");
+        ExpectNoneOrNotBorrowed(CommitError(ref copy), $"committing a copy of the write guard of {shared.Token}"); // the guard committed before it shared the hold
+        int release = Begin($"Release a copy of the write guard of {shared.Token}", StepKind.ReleaseWrite, false, shared.Token, version: shared.Version);
+        MemoryError released = ReleaseError(ref copy);
+        Recorder.End(release, released);
+        ExpectNoneOrNotBorrowed(released, $"releasing a copy of the write guard of {shared.Token}");
+    }
 
+    private void ExpectNoneOrNotBorrowed(MemoryError error, string what)
+    {
         if (error is not (MemoryError.None or MemoryError.NotBorrowed))
         {
-            Fail(SpecProperty.ReadWriteExclusion, $"{(commit ? "committing" : "releasing")} a copy of the write guard of {shared.Token} returned {error}");
+            Fail(SpecProperty.ReadWriteExclusion, $"{what} returned {error}");
         }
     }
 

@@ -457,8 +457,8 @@ public sealed class WriteGuardCopiesScenario : Scenario
 
 /// <summary>Copy races: a copy of a write guard released or committed on another task while the guard itself is
 /// released and the message is freed, written and replaced. Task 0 writes the message (committed), hands the guard's
-/// hold to the others and releases the guard, and frees the message on its last round; task 1 releases (even rounds)
-/// or commits (odd rounds) a copy of the last hold handed over, then replaces or writes the message; task 2 and on
+/// hold to the others and releases the guard, and frees the message on its last round; task 1 commits and releases a
+/// copy of the last hold handed over, then replaces (even rounds) or writes (odd rounds) the message; task 2 and on
 /// free it or read it. Of a guard and its copies only the hold's first release may be accepted, and only while the
 /// hold lasts: a copy that took another hold's (a later write's, a Replace's, a Free's) release would let that hold's
 /// owner write a message someone else now borrows, frees or stores into.</summary>
@@ -493,7 +493,7 @@ public sealed class CopyRacesScenario : Scenario
                 }
                 else if (task == 1)
                 {
-                    run.MisuseASharedCopy(hold, commit: (i & 1) == 1);
+                    run.MisuseASharedCopy(hold);
                     if ((i & 1) == 0)
                     {
                         run.Replace(token, tryOnly: false);
