@@ -1,4 +1,6 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -6,12 +8,14 @@ using Microsoft.CodeAnalysis.Operations;
 namespace ManagerVerified.Analyzers;
 
 /// <summary>
-/// MV0001: a guard (<c>ReadGuard&lt;T&gt;</c>, <c>WriteGuard&lt;T&gt;</c>, <c>HeaderGuard</c>) is copied. Each
-/// copy can be released on its own, and a release that finds another borrow of the same generation
-/// takes that borrow's place. Reported: assigning or initializing from an existing guard variable,
-/// passing one by value, returning one, and <c>using (existingGuard)</c> (which disposes a hidden
-/// copy and leaves the variable holding the borrow). Fresh guards (from Read, Write, PeekHeader,
-/// or an out argument) are not copies.
+/// MV0001: a guard (<c>ReadGuard&lt;T&gt;</c>, <c>WriteGuard&lt;T&gt;</c>, <c>HeaderGuard</c>, or a ref struct that
+/// holds one) is copied. Each copy can be released on its own. A copy is made wherever an existing guard's value
+/// flows into a new place: an initialization, an assignment, a by-value argument, a return, <c>using (existing)</c>,
+/// a <c>with</c> expression, a tuple or collection element, a pattern that declares a variable, through a
+/// conditional or switch expression, out of a ref-returning call (<c>Unsafe.AsRef(in g)</c>) or a generic call that
+/// returns its argument's type, and the hidden copy C# makes to call <c>Dispose</c> on a readonly guard
+/// (an <c>in</c> parameter, a readonly field, a <c>using</c> variable). Fresh guards (the result of Read, Write,
+/// PeekHeader, or an out argument) are not copies; a <c>ref</c> local or argument is an alias, not a copy.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class GuardCopyAnalyzer : DiagnosticAnalyzer
@@ -22,7 +26,7 @@ public sealed class GuardCopyAnalyzer : DiagnosticAnalyzer
     private static readonly DiagnosticDescriptor Rule = new(
         Id,
         "Do not copy a guard",
-        "'{0}' copies the guard '{1}': each copy can release the borrow, and a second release can take another borrow's place; use the guard where it was acquired (by ref if it must be passed)",
+        "'{0}' copies the guard '{1}': each copy can release the borrow. Use the guard where it was acquired: 'using var g = m.Read(t);', or 'if (m.TryRead(t, out var g, out _)) {{ try {{ ... }} finally {{ g.Dispose(); }} }}'; pass it on by 'ref', never by value.",
         "Reliability",
         DiagnosticSeverity.Error,
         isEnabledByDefault: true,
@@ -37,10 +41,15 @@ public sealed class GuardCopyAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
         context.RegisterOperationAction(CheckInitializer, OperationKind.VariableInitializer);
-        context.RegisterOperationAction(c => Check(c, ((ISimpleAssignmentOperation)c.Operation).Value, "assignment", (ISimpleAssignmentOperation)c.Operation), OperationKind.SimpleAssignment);
-        context.RegisterOperationAction(c => Check(c, ((IReturnOperation)c.Operation).ReturnedValue, "return"), OperationKind.Return);
+        context.RegisterOperationAction(CheckAssignment, OperationKind.SimpleAssignment);
+        context.RegisterOperationAction(CheckReturn, OperationKind.Return);
         context.RegisterOperationAction(CheckArgument, OperationKind.Argument);
         context.RegisterOperationAction(c => Check(c, ((IUsingOperation)c.Operation).Resources, "using"), OperationKind.Using);
+        context.RegisterOperationAction(c => Check(c, ((IWithOperation)c.Operation).Operand, "with"), OperationKind.With);
+        context.RegisterOperationAction(CheckTuple, OperationKind.Tuple);
+        context.RegisterOperationAction(CheckCollection, OperationKind.CollectionExpression);
+        context.RegisterOperationAction(CheckPattern, OperationKind.DeclarationPattern, OperationKind.RecursivePattern);
+        context.RegisterOperationAction(CheckInvocation, OperationKind.Invocation);
     }
 
     private static void CheckInitializer(OperationAnalysisContext context)
@@ -53,6 +62,27 @@ public sealed class GuardCopyAnalyzer : DiagnosticAnalyzer
         Check(context, ((IVariableInitializerOperation)context.Operation).Value, "initialization");
     }
 
+    private static void CheckAssignment(OperationAnalysisContext context)
+    {
+        var assignment = (ISimpleAssignmentOperation)context.Operation;
+        if (!assignment.IsRef)
+        {
+            Check(context, assignment.Value, "assignment"); // a ref assignment aliases the guard, it does not copy it
+        }
+    }
+
+    private static void CheckReturn(OperationAnalysisContext context)
+    {
+        var ret = (IReturnOperation)context.Operation;
+        if (ret.ReturnedValue is not null && !ReturnsByRef(ret))
+        {
+            Check(context, ret.ReturnedValue, "return");
+        }
+    }
+
+    private static bool ReturnsByRef(IReturnOperation ret) =>
+        ret.SemanticModel?.GetEnclosingSymbol(ret.Syntax.SpanStart) is IMethodSymbol method && (method.ReturnsByRef || method.ReturnsByRefReadonly);
+
     private static void CheckArgument(OperationAnalysisContext context)
     {
         var argument = (IArgumentOperation)context.Operation;
@@ -62,35 +92,160 @@ public sealed class GuardCopyAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static void Check(OperationAnalysisContext context, IOperation? value, string how, ISimpleAssignmentOperation? assignment = null)
+    private static void CheckTuple(OperationAnalysisContext context)
     {
-        if (assignment is { IsRef: true })
+        if (IsDeconstructionTarget(context.Operation))
         {
-            return; // a ref assignment aliases the guard, it does not copy it
+            return; // var (a, b) = ...: the variables a deconstruction assigns, not values read
         }
 
+        foreach (IOperation element in ((ITupleOperation)context.Operation).Elements)
+        {
+            Check(context, element, "a tuple element");
+        }
+    }
+
+    private static bool IsDeconstructionTarget(IOperation tuple)
+    {
+        IOperation node = tuple;
+        while (node.Parent is ITupleOperation or IDeclarationExpressionOperation)
+        {
+            node = node.Parent;
+        }
+
+        return node.Parent switch
+        {
+            IDeconstructionAssignmentOperation assignment => assignment.Target == node,
+            IForEachLoopOperation loop => loop.LoopControlVariable == node,
+            _ => false,
+        };
+    }
+
+    private static void CheckCollection(OperationAnalysisContext context)
+    {
+        foreach (IOperation element in ((ICollectionExpressionOperation)context.Operation).Elements)
+        {
+            Check(context, element is ISpreadOperation spread ? spread.Operand : element, "a collection element");
+        }
+    }
+
+    private static void CheckPattern(OperationAnalysisContext context)
+    {
+        ISymbol? declared = context.Operation switch
+        {
+            IDeclarationPatternOperation declaration => declaration.DeclaredSymbol,
+            IRecursivePatternOperation recursive => recursive.DeclaredSymbol,
+            _ => null,
+        };
+        if (declared is ILocalSymbol local && IsGuard(local.Type))
+        {
+            // 'g is var copy', 'case ReadGuard<T> copy:': the pattern's variable is a copy of the matched guard.
+            context.ReportDiagnostic(Diagnostic.Create(Rule, context.Operation.Syntax.GetLocation(), "a pattern variable", local.Name));
+        }
+    }
+
+    private static void CheckInvocation(OperationAnalysisContext context)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        IMethodSymbol method = invocation.TargetMethod;
+
+        // A method that is not readonly, called on a readonly guard (an in parameter, a ref readonly local, a
+        // readonly field, a using or foreach variable): C# calls it on a hidden copy (Dispose releases through it).
+        if (!method.IsReadOnly && !method.IsStatic && invocation.Instance is { } instance && IsGuard(instance.Type) && IsReadOnlyLocation(instance))
+        {
+            context.ReportDiagnostic(Diagnostic.Create(Rule, instance.Syntax.GetLocation(), $"calling {method.Name} on a readonly guard (a hidden copy)", SourceName(instance) ?? instance.Syntax.ToString()));
+        }
+
+        // A generic call that returns its type argument (T Id<T>(ref T x) where T : allows ref struct) hands back a
+        // guard it was given by reference: its body cannot be checked, so the call is the copy (a guard given by
+        // value is reported as passing by value).
+        if (!method.ReturnsByRef && !method.ReturnsByRefReadonly
+            && method.OriginalDefinition.ReturnType is ITypeParameterSymbol
+            && IsGuard(invocation.Type)
+            && invocation.Arguments.FirstOrDefault(a => a.Parameter is { RefKind: not RefKind.None } && IsGuard(a.Value.Type) && SourceName(Unwrap(a.Value)) is not null) is { } given)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), $"the generic call {method.Name}", SourceName(Unwrap(given.Value))!));
+        }
+    }
+
+    private static void Check(OperationAnalysisContext context, IOperation? value, string how)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        value = Unwrap(value);
+        switch (value)
+        {
+            case IConditionalOperation conditional:
+                // b ? g : default copies g whichever way it goes (a ref conditional read by value too).
+                Check(context, conditional.WhenTrue, how);
+                Check(context, conditional.WhenFalse, how);
+                return;
+            case ISwitchExpressionOperation switchExpression:
+                foreach (ISwitchExpressionArmOperation arm in switchExpression.Arms)
+                {
+                    Check(context, arm.Value, how);
+                }
+
+                return;
+        }
+
+        if (IsGuard(value.Type) && SourceName(value) is string source)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(Rule, value.Syntax.GetLocation(), how, source));
+        }
+    }
+
+    private static IOperation Unwrap(IOperation value)
+    {
         while (value is IConversionOperation conversion)
         {
             value = conversion.Operand;
         }
 
-        ISymbol? source = value switch
-        {
-            ILocalReferenceOperation local => local.Local,
-            IParameterReferenceOperation parameter => parameter.Parameter,
-            IFieldReferenceOperation field => field.Field,
-            _ => null,
-        };
-        if (source is null || value is null || !IsGuard(value.Type))
-        {
-            return;
-        }
-
-        context.ReportDiagnostic(Diagnostic.Create(Rule, value.Syntax.GetLocation(), how, source.Name));
+        return value;
     }
 
-    private static bool IsGuard(ITypeSymbol? type) =>
-        type is INamedTypeSymbol { IsRefLikeType: true } named
-        && named.Name is "ReadGuard" or "WriteGuard" or "HeaderGuard"
-        && named.ContainingNamespace is { Name: "ManagerVerified", ContainingNamespace.IsGlobalNamespace: true };
+    /// <summary>The name of the existing place <paramref name="value"/> reads a guard from, or null for a fresh one.</summary>
+    private static string? SourceName(IOperation value) => value switch
+    {
+        ILocalReferenceOperation local => local.Local.Name,
+        IParameterReferenceOperation parameter => parameter.Parameter.Name,
+        IFieldReferenceOperation field => field.Field.Name,
+        IPropertyReferenceOperation { Property.ReturnsByRef: true } or IPropertyReferenceOperation { Property.ReturnsByRefReadonly: true } => ((IPropertyReferenceOperation)value).Property.Name,
+        IInvocationOperation { TargetMethod.ReturnsByRef: true } or IInvocationOperation { TargetMethod.ReturnsByRefReadonly: true } => ((IInvocationOperation)value).TargetMethod.Name + "(...)",
+        IArrayElementReferenceOperation or IInlineArrayAccessOperation => value.Syntax.ToString(),
+        _ => null,
+    };
+
+    private static bool IsReadOnlyLocation(IOperation instance) => Unwrap(instance) switch
+    {
+        IParameterReferenceOperation parameter => parameter.Parameter.RefKind is RefKind.In or RefKind.RefReadOnlyParameter,
+        ILocalReferenceOperation local => local.Local.RefKind == RefKind.RefReadOnly || local.Local.IsUsing || local.Local.IsForEach,
+        IFieldReferenceOperation field => field.Field.IsReadOnly,
+        IInvocationOperation invocation => invocation.TargetMethod.ReturnsByRefReadonly,
+        IPropertyReferenceOperation property => property.Property.ReturnsByRefReadonly,
+        _ => false,
+    };
+
+    /// <summary>A guard type, or a ref struct that holds one in a field (copying it copies the guard).</summary>
+    private static bool IsGuard(ITypeSymbol? type) => IsGuard(type, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default));
+
+    private static bool IsGuard(ITypeSymbol? type, HashSet<ITypeSymbol> seen)
+    {
+        if (type is not INamedTypeSymbol { IsRefLikeType: true } named || !seen.Add(named))
+        {
+            return false;
+        }
+
+        if (named.Name is "ReadGuard" or "WriteGuard" or "HeaderGuard"
+            && named.ContainingNamespace is { Name: "ManagerVerified", ContainingNamespace.IsGlobalNamespace: true })
+        {
+            return true;
+        }
+
+        return named.GetMembers().OfType<IFieldSymbol>().Any(f => !f.IsStatic && f.RefKind == RefKind.None && IsGuard(f.Type, seen));
+    }
 }

@@ -163,7 +163,14 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     public ReadGuard<TPayload> Read(MessageToken token, CancellationToken cancellationToken)
     {
         MemoryError error = ReadCore(token, WaitLimit.Until(cancellationToken), out ReadGuard<TPayload> guard);
-        return error == MemoryError.None ? guard : throw Failure(token, error);
+        if (error != MemoryError.None)
+        {
+            throw Failure(token, error);
+        }
+
+#pragma warning disable MV0001 // a move, not a copy: the local is not used after the return
+        return guard;
+#pragma warning restore MV0001
     }
 
     /// <inheritdoc />
@@ -181,7 +188,14 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     public WriteGuard<TPayload> Write(MessageToken token, CancellationToken cancellationToken)
     {
         MemoryError error = WriteCore(token, WaitLimit.Until(cancellationToken), out WriteGuard<TPayload> guard);
-        return error == MemoryError.None ? guard : throw Failure(token, error);
+        if (error != MemoryError.None)
+        {
+            throw Failure(token, error);
+        }
+
+#pragma warning disable MV0001 // a move, not a copy: the local is not used after the return
+        return guard;
+#pragma warning restore MV0001
     }
 
     /// <inheritdoc />
@@ -199,7 +213,14 @@ public sealed class ConcurrentMemoryManager<TPayload> : IMemoryManager<TPayload>
     public HeaderGuard PeekHeader(MessageToken token, CancellationToken cancellationToken)
     {
         MemoryError error = PeekHeaderCore(token, WaitLimit.Until(cancellationToken), out HeaderGuard guard);
-        return error == MemoryError.None ? guard : throw Failure(token, error);
+        if (error != MemoryError.None)
+        {
+            throw Failure(token, error);
+        }
+
+#pragma warning disable MV0001 // a move, not a copy: the local is not used after the return
+        return guard;
+#pragma warning restore MV0001
     }
 
     /// <inheritdoc />

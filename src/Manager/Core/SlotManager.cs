@@ -30,9 +30,11 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     private const int LineElements = 64 / sizeof(long);
 
     private TaggedFreeList<TSeam> _freeList;
+    [SharedState]
     private readonly long[] _state;
     private readonly int _origin;
     private readonly Message<TPayload>[] _messages;
+    [SharedState]
     private int _retired;
     private TSeam _seam;
 
@@ -88,6 +90,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     internal uint Id { get; }
 
     /// <summary>Slots retired at their last generation (never expected: 2^70 - 1 frees of one slot).</summary>
+    [Inspection]
     internal int RetiredSlots => Volatile.Read(ref _retired);
 
     /// <summary>Where the storage lives.</summary>
@@ -99,17 +102,21 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     internal int Shards => _freeList.ShardCount;
 
     /// <summary>Slot <paramref name="index"/>'s word (an index at or above the capacity throws).</summary>
+    [SharedState]
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref long WordOf(int index) => ref StateOf(index, WordField);
 
     /// <summary>Slot <paramref name="index"/>'s epoch word (see <see cref="WordOf"/>).</summary>
+    [SharedState]
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref long EpochOf(int index) => ref StateOf(index, EpochField);
 
     /// <summary>Slot <paramref name="index"/>'s write sequence (see <see cref="WordOf"/>).</summary>
+    [SharedState]
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref long SequenceOf(int index) => ref StateOf(index, SequenceField);
 
+    [SharedState]
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref long StateOf(int index, int field)
     {
@@ -261,6 +268,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     internal WriteGuard<TPayload> CopyOfWriteGuard(MessageToken token, long hold) => new(this, ref MessageOf(token.Index), token, hold);
 
     /// <summary>The shared slot state, so a checked seam can name the location of each access (race detection).</summary>
+    [Inspection]
     internal long[] State => _state;
 
     /// <summary>The element of <see cref="State"/> where slot 0's line starts.</summary>
@@ -271,12 +279,15 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     internal static int StateLine => StateStride;
 
     /// <summary>Slot <paramref name="index"/>'s word, bounds-checked (tests and snapshots).</summary>
+    [Inspection]
     internal ref long SlotWordAt(int index) => ref _state[WordElement(CheckedIndex(index))];
 
     /// <summary>Slot <paramref name="index"/>'s epoch word, bounds-checked (tests and snapshots).</summary>
+    [Inspection]
     internal ref long EpochAt(int index) => ref _state[EpochElement(CheckedIndex(index))];
 
     /// <summary>Every slot word, copied (tests: a failed operation changes none).</summary>
+    [Inspection]
     internal long[] CopySlotWords()
     {
         var words = new long[Capacity];
@@ -329,6 +340,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     }
 
     /// <summary>Slot <paramref name="index"/>'s free-list link (encoded: the next slot + 1, or 0), for the quiescent snapshot and tests.</summary>
+    [Inspection]
     internal ref int LinkAt(int index) => ref _freeList.LinkOf(CheckedIndex(index));
 
     /// <summary>The slot whose link <paramref name="location"/> is, or -1 (the checked seam's location names).</summary>
@@ -338,6 +350,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     internal FreeListShard[] FreeListShards => _freeList.Shards;
 
     /// <inheritdoc cref="State"/>
+    [Inspection]
     internal ref int RetiredWord => ref _retired;
 }
 

@@ -39,6 +39,7 @@ internal struct TaggedFreeList<TSeam>
     internal const int MaxShards = 64;
 
     private readonly FreeListShard[] _shards; // one padded line each: the head every pop and push CASes, and its count
+    [SharedState]
     private readonly int[] _links; // slot i's link at LinkPadding + i (encoded: the next slot + 1, or 0)
     private readonly HeadLayout _layout;
     private readonly ulong _homeScale; // a slot's home shard is (index * _homeScale) >> 32 = floor(index * N / capacity), within one
@@ -85,6 +86,7 @@ internal struct TaggedFreeList<TSeam>
     /// <summary>The available count: the shards' counts summed, each read once, one after another (exact when
     /// no operation is in flight). Each count is within [0, its home slots] at every instant (I4), so any such
     /// sum is within [0, capacity] whatever happened between the reads.</summary>
+    [Inspection]
     internal readonly int Available
     {
         get
@@ -223,13 +225,16 @@ internal struct TaggedFreeList<TSeam>
     private const int LinkPadding = 16;
 
     /// <summary>Slot <paramref name="index"/>'s link (encoded: the next slot + 1, or 0).</summary>
+    [SharedState]
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal readonly ref int LinkOf(int index) => ref _links[LinkPadding + index];
 
     /// <summary>The padded link array (the layout tests).</summary>
+    [Inspection]
     internal readonly int[] LinkStorage => _links;
 
     /// <summary>The slot whose link <paramref name="location"/> is, or -1 when it is none (the checked seam's location names).</summary>
+    [Inspection]
     internal readonly int LinkIndexOf(ref int location)
     {
         nint offset = Unsafe.ByteOffset(ref LinkOf(0), ref location) / sizeof(int);
@@ -247,8 +252,10 @@ internal struct FreeListShard
 {
     // Layout (128 bytes): [0..63] padding | [64..71] Head (HeadLayout) | [72..75] Available | [76..127] padding
     [FieldOffset(64)]
+    [SharedState]
     public long Head;
 
     [FieldOffset(72)]
+    [SharedState]
     public int Available;
 }

@@ -27,6 +27,7 @@ internal sealed record QuiescentSnapshot(int Capacity, int[] ShardAvailable, int
 internal static class QuiescentSnapshots
 {
     /// <summary>A consistent picture of <paramref name="manager"/>. Only meaningful when no operation is in flight.</summary>
+    [Inspection]
     internal static QuiescentSnapshot SnapshotQuiescent<TPayload, TSeam>(this SlotManager<TPayload, TSeam> manager)
         where TSeam : struct, IConcurrencySeam
     {
