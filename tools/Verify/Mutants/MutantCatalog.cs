@@ -21,6 +21,7 @@ internal enum MutantKind
     LostWakeup,
     Liveness,
     Performance,
+    SeamBypass,
 }
 
 /// <summary>One find/replace of a mutant: the <see cref="Occurrence"/>th match of <see cref="Find"/> becomes <see cref="Replace"/>.</summary>

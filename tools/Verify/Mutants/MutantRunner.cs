@@ -18,6 +18,10 @@ internal enum MutantOutcome
     /// <summary>The harness did not, the unit tests did.</summary>
     KilledByUnitTests,
 
+    /// <summary>The mutated source does not build because one of the repository's analyzers reports it (MV0100: shared
+    /// state touched around the concurrency seam): a checker caught it at compile time.</summary>
+    KilledByAnalyzer,
+
     /// <summary>Nothing failed.</summary>
     Survived,
 
@@ -37,7 +41,7 @@ internal sealed record ModelKill(string Scenario, ScenarioParameters Parameters,
 /// <summary>One line of the kill matrix.</summary>
 internal sealed record MutantResult(string Id, MutantKind Kind, string File, string Invariant, MutantOutcome Outcome, IReadOnlyList<StrategyKill> Strategies, bool? Replayed, string? FirstReport, string? UnitFailures, double Seconds, ModelKill? Model = null)
 {
-    public bool Ok => Outcome is MutantOutcome.KilledByHarness or MutantOutcome.KilledByUnitTests or MutantOutcome.Equivalent && Replayed != false;
+    public bool Ok => Outcome is MutantOutcome.KilledByHarness or MutantOutcome.KilledByUnitTests or MutantOutcome.KilledByAnalyzer or MutantOutcome.Equivalent && Replayed != false;
 }
 
 /// <summary>
@@ -164,7 +168,9 @@ internal static class MutantRunner
             (int buildExit, string buildOutput) = Child.Run(work, "dotnet", s_childBound, "build", project, "-c", "Release", "-p:TreatWarningsAsErrors=false", "-p:CoyoteRewrite=false", "--nologo", "-v", "q");
             if (buildExit != 0)
             {
-                return new MutantResult(mutant.Id, mutant.Kind, mutant.File, mutant.Invariant, MutantOutcome.DoesNotBuild, [], null, FirstError(buildOutput), null, clock.Elapsed.TotalSeconds);
+                MutantOutcome outcome = AnalyzerError(buildOutput) is not null ? MutantOutcome.KilledByAnalyzer : MutantOutcome.DoesNotBuild;
+                string error = (AnalyzerError(buildOutput) ?? FirstError(buildOutput)).Replace(work + Path.DirectorySeparatorChar, string.Empty, StringComparison.Ordinal);
+                return new MutantResult(mutant.Id, mutant.Kind, mutant.File, mutant.Invariant, outcome, [], null, error, null, clock.Elapsed.TotalSeconds);
             }
 
             string dll = Path.Combine(work, "src", "Manager", "bin", "Release", "net10.0", "ManagerVerified.dll");
@@ -224,6 +230,10 @@ internal static class MutantRunner
         }
     }
 
+    /// <summary>The first error one of the repository's own analyzers (MV...) reported in <paramref name="buildOutput"/>, or null.</summary>
+    internal static string? AnalyzerError(string buildOutput) =>
+        buildOutput.Split('\n').FirstOrDefault(l => l.Contains(": error MV", StringComparison.Ordinal))?.Trim();
+
     private static ModelKill? ModelKillOf(string path, out string? firstReport, out string? trace)
     {
         firstReport = null;
@@ -255,6 +265,7 @@ internal static class MutantRunner
             string property = r.Model?.Property.Title() ?? r.Outcome switch
             {
                 MutantOutcome.KilledByUnitTests => "unit tests: " + r.UnitFailures,
+                MutantOutcome.KilledByAnalyzer => "analyzer: " + r.FirstReport,
                 MutantOutcome.Equivalent => "equivalent: " + r.FirstReport,
                 _ => "-",
             };
@@ -292,6 +303,7 @@ internal static class MutantRunner
         MutantOutcome.KilledByHarness when r.Model is { } m => $"  killed   {r.Id,-36} model checker: {m.Property.Title()} at {m.Scenario} cap {m.Parameters.Capacity} {m.Parameters.Tasks}x{m.Parameters.Operations}, {m.Preemptions} preemptions, {m.Steps} steps, {m.Executions} executions  replay {(r.Replayed == true ? "yes" : "NO")}  ({r.Seconds:F0} s)",
         MutantOutcome.KilledByHarness => $"  killed   {r.Id,-36} {string.Join("  ", r.Strategies.Select(k => $"{Short(k.Strategy)}:{(k.Property is null ? "-" : k.Iterations.ToString(CultureInfo.InvariantCulture))}"))}  {r.Strategies.First(k => k.Property is not null).Property!.Value.Title()}  replay {(r.Replayed == true ? "yes" : "NO")}  ({r.Seconds:F0} s)",
         MutantOutcome.KilledByUnitTests => $"  killed   {r.Id,-36} unit tests: {r.UnitFailures}  ({r.Seconds:F0} s)",
+        MutantOutcome.KilledByAnalyzer => $"  killed   {r.Id,-36} analyzer: {r.FirstReport}  ({r.Seconds:F0} s)",
         MutantOutcome.Equivalent => $"  equiv    {r.Id,-36} {r.FirstReport}",
         MutantOutcome.DoesNotBuild => $"  NOBUILD  {r.Id,-36} {r.FirstReport}",
         _ => $"  SURVIVED {r.Id,-36} ({r.Seconds:F0} s)",
@@ -309,6 +321,7 @@ internal static class MutantRunner
             {
                 MutantOutcome.KilledByHarness => string.Join(", ", r.Strategies.Where(k => k.Property is not null).Select(k => k.Property!.Value.Title()).Distinct()),
                 MutantOutcome.KilledByUnitTests => r.UnitFailures ?? "unit tests",
+                MutantOutcome.KilledByAnalyzer => "analyzer: " + r.FirstReport,
                 MutantOutcome.Equivalent => "equivalent: " + r.FirstReport,
                 _ => "-",
             };
@@ -344,6 +357,10 @@ internal static class MutantRunner
         }
 
         CopyFolder(Path.Combine(root, "src", "Manager"), Path.Combine(work, "src", "Manager"), skip: ["bin", "obj"]);
+
+        // The analyzers the build runs on src/Manager (Directory.Build.props): without them a mutant that touches shared
+        // state around the seam (MV0100) would build, the reference to a missing project being only a warning.
+        CopyFolder(Path.Combine(root, "src", "Analyzers"), Path.Combine(work, "src", "Analyzers"), skip: ["bin", "obj"]);
     }
 
     private static void CopyFolder(string from, string to, string[]? skip = null)
