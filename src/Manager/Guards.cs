@@ -46,6 +46,9 @@ public ref struct ReadGuard<TPayload>
     /// <summary>The same borrow, released through <paramref name="owner"/> (diagnostic mode's tracking).</summary>
     internal readonly ReadGuard<TPayload> Tracked(ISlotLockOwner owner, int ticket) => new(owner, ref _value, _token, ticket);
 
+    /// <summary>Diagnostic mode's ticket of this guard (0 in production; the harness makes copies of the guard from it).</summary>
+    internal readonly int Ticket => _ticket;
+
     /// <summary>The borrowed message. Throws <see cref="ObjectDisposedException"/> after the guard is disposed.</summary>
     public readonly ref readonly Message<TPayload> Value
     {
@@ -120,6 +123,9 @@ public ref struct WriteGuard<TPayload>
 
     /// <summary>The number of this guard's hold (the harness makes copies of the guard on other tasks from it).</summary>
     internal readonly long Hold => _hold;
+
+    /// <summary>Diagnostic mode's ticket of this guard (0 in production).</summary>
+    internal readonly int Ticket => _ticket;
 
     /// <summary>The borrowed message, writable in place. Throws <see cref="ObjectDisposedException"/> after the guard is disposed.</summary>
     public readonly ref Message<TPayload> Value

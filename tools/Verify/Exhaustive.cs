@@ -144,5 +144,6 @@ internal static class Exhaustive
     private static string Size(ScenarioParameters p) =>
         $"cap {p.Capacity}, {p.Tasks} tasks x {p.Operations} ops"
         + (p.TagBits is int bits ? $", {bits}-bit tag" : p.Bug == PlantedBug.TagZeroBits ? ", 0-bit tag" : string.Empty)
-        + (p.Shards > 1 ? $", {p.Shards} shards" : string.Empty);
+        + (p.Shards > 1 ? $", {p.Shards} shards" : string.Empty)
+        + (p.DiagnosticMode ? ", diagnostic" : string.Empty);
 }

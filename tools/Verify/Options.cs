@@ -25,6 +25,7 @@ internal sealed class Options
           --tasks N           override the scenarios' task count (1-16)
           --operations N      override the scenarios' operations per task (1-10000)
           --tag-bits N        a narrow head tag of 0-4 bits (the correct manager then shows the ABA)
+          --diagnostic        the scenarios with diagnostic mode's bookkeeping on (guards released through their record)
           --shard I/N         run only seed indices j with j mod N = I (0 <= I < N), for a CI matrix
           --merge F [F...]    merge shard reports (report.json files) into --out and exit with their verdict
           --no-linearizability  do not record and check each iteration's history
@@ -72,6 +73,8 @@ internal sealed class Options
     public int? Operations { get; private set; }
 
     public int? TagBits { get; private set; }
+
+    public bool DiagnosticMode { get; private set; }
 
     public int? TimeBudget { get; private set; }
 
@@ -123,6 +126,7 @@ internal sealed class Options
         Tasks = Tasks ?? p.Tasks,
         Operations = Operations ?? p.Operations,
         TagBits = TagBits ?? p.TagBits,
+        DiagnosticMode = DiagnosticMode || p.DiagnosticMode,
     };
 
     public static Options Parse(string[] args)
@@ -167,6 +171,7 @@ internal sealed class Options
 
                     break;
                 case "--correct-only": o.CorrectOnly = true; break;
+                case "--diagnostic": o.DiagnosticMode = true; break;
                 case "--no-linearizability": o.Linearizability = false; break;
                 case "--monitors":
                     o.Monitors = Value() switch

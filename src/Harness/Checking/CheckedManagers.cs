@@ -9,8 +9,9 @@ namespace ManagerVerified.Harness.Checking;
 internal static class CheckedManagers
 {
     /// <summary>Every checked manager's identity: fixed, so a run and its replay (in another process, or
-    /// after other managers were made) see the same tokens; scenarios make foreign tokens with Id + 1.</summary>
-    internal const uint Identity = 1;
+    /// after other managers were made) see the same tokens, and one no constructed manager takes (ManagerIdentity.Reserved);
+    /// scenarios make foreign tokens with Id + 1, also reserved.</summary>
+    internal const uint Identity = ManagerIdentity.Reserved;
 
     internal static SlotManager<CheckedPayload, CheckedSeam> Create(ScenarioParameters parameters, VerificationContext context)
     {

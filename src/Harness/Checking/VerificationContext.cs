@@ -138,13 +138,16 @@ public sealed class VerificationContext
         Accessed(kind, new Location(LocationKind.Message, index));
     }
 
-    /// <summary>An access of a variable the scenario's tasks share (a token handed over, a barrier's
-    /// count): the model checker must know of it to order it. Numbers are the scenario's own.</summary>
+    /// <summary>An atomic access of a variable the scenario's tasks share (a token handed over, a barrier's
+    /// count): the model checker must know of it to order it, and the race detector to see the happens-before it
+    /// makes (a release store read by an acquire load orders what came before the store). Numbers are the scenario's own.</summary>
     public void SharedAccess(AccessKind kind, int variable)
     {
+        var location = new Location(LocationKind.Variable, variable);
+        Races?.Access(CurrentTask, kind, location);
         if (_tracks)
         {
-            Scheduler.Accessed(new Location(LocationKind.Variable, variable), kind);
+            Scheduler.Accessed(location, kind);
         }
     }
 

@@ -50,6 +50,7 @@ public static class ExhaustiveCatalog
         new(ScenarioCatalog.GuardCopies, new(1, 2, 1)),
         new(ScenarioCatalog.WriteGuardCopies, new(1, 2, 1)),
         new(ScenarioCatalog.CopyRaces, new(1, 2, 1)),
+        new(ScenarioCatalog.ConcurrentConstruction, new(1, 2, 1)),
         new(ScenarioCatalog.LastGeneration, new(1, 2, 1, StartGeneration: ScenarioCatalog.LastGeneration.Defaults.StartGeneration)),
         new(ScenarioCatalog.ReaderLimit, new(1, 2, 1)),
         new(ScenarioCatalog.Churn, new(2, 2, 1)),
@@ -95,6 +96,10 @@ public static class ExhaustiveCatalog
     [
         .. s_suiteComplete,
         new(ScenarioCatalog.Exhaustion, new(2, 2, 1)), // 15-30 s each: out of the suite's minute and a half
+        new(ScenarioCatalog.CopyRaces, new(1, 2, 1, DiagnosticMode: true)),
+        new(ScenarioCatalog.GuardCopies, new(1, 2, 1, DiagnosticMode: true)),
+        new(ScenarioCatalog.WriteGuardCopies, new(1, 2, 1, DiagnosticMode: true)),
+        new(ScenarioCatalog.BorrowsVersusFree, new(1, 2, 1, DiagnosticMode: true)),
         new(ScenarioCatalog.Churn, new(2, 2, 2)),
         new(ScenarioCatalog.WriteGuardCopies, new(1, 2, 2)),
         new(ScenarioCatalog.LastGeneration, new(1, 2, 2, StartGeneration: ScenarioCatalog.LastGeneration.Defaults.StartGeneration)),

@@ -40,6 +40,9 @@ public static class ScenarioCatalog
     /// <summary>A copied write guard released or committed on another task while the guard is released and the message freed, written and replaced.</summary>
     public static Scenario CopyRaces { get; } = new CopyRacesScenario();
 
+    /// <summary>Managers constructed concurrently while tokens of each are used on the run's manager.</summary>
+    public static Scenario ConcurrentConstruction { get; } = new ConcurrentConstructionScenario();
+
     /// <summary>A slot's last generation issued and freed (the slot retires) while old and made-up tokens are used.</summary>
     public static Scenario LastGeneration { get; } = new LastGenerationScenario();
 
@@ -78,6 +81,7 @@ public static class ScenarioCatalog
         GuardCopies,
         WriteGuardCopies,
         CopyRaces,
+        ConcurrentConstruction,
         PoisonedWrites,
         ForeignAndEpochTokens,
         EpochWrap,

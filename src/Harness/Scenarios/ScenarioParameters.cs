@@ -15,6 +15,9 @@ namespace ManagerVerified.Harness.Scenarios;
 /// <param name="Seed">Seeds the scenario's own choices (which operation, which token); interleavings belong to the scheduler.</param>
 /// <param name="StartGeneration">The generation every slot issues first (0: the production first generation, 1).</param>
 /// <param name="Shards">Free-list shards (1 to the capacity); each store starts at a shard the scheduler chooses.</param>
+/// <param name="DiagnosticMode">Diagnostic mode's bookkeeping on: every guard is recorded (and released through its record,
+/// so a copy's second release is refused before it touches the slot), every store and free too, as
+/// <see cref="ConcurrentMemoryManagerOptions.DiagnosticMode"/> does; its records are state the tasks share.</param>
 public sealed record ScenarioParameters(
     int Capacity,
     int Tasks,
@@ -24,7 +27,8 @@ public sealed record ScenarioParameters(
     PlantedBug Bug = PlantedBug.None,
     int Seed = 1,
     UInt128 StartGeneration = default,
-    int Shards = 1)
+    int Shards = 1,
+    bool DiagnosticMode = false)
 {
     /// <summary>The generation every slot issues first.</summary>
     public UInt128 FirstGeneration => StartGeneration == 0 ? SlotWord.FirstGeneration : StartGeneration;
@@ -69,5 +73,6 @@ public sealed record ScenarioParameters(
         + (StartTag != 0 ? $" startTag={StartTag}" : string.Empty)
         + (StartGeneration != 0 ? $" startGeneration={StartGeneration}" : string.Empty)
         + (Shards != 1 ? $" shards={Shards}" : string.Empty)
+        + (DiagnosticMode ? " diagnostic" : string.Empty)
         + (Bug != PlantedBug.None ? $" bug={Bug}" : string.Empty);
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ManagerVerified.Core;
+using ManagerVerified.Diagnostics;
 using ManagerVerified.Seam;
 using ManagerVerified.Verification;
 using ManagerVerified.Harness.Checking;
@@ -14,6 +15,7 @@ namespace ManagerVerified.Harness.Scenarios;
 /// One execution of a scenario: the checked manager, its context, and the driver operations every
 /// scenario uses, each of which reports its result and what it saw to the monitors.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Diagnostic mode's BorrowTracker here runs on the stopped clock, whose timer never fires: there is nothing to dispose.")]
 public sealed class ScenarioRun
 {
     private readonly ConcurrentDictionary<MessageToken, long> _owners = new();
@@ -43,6 +45,56 @@ public sealed class ScenarioRun
         }
 
         Manager = CheckedManagers.Create(parameters, context);
+        if (parameters.DiagnosticMode)
+        {
+            // The records diagnostic mode keeps are shared by the tasks: each change reports itself to the checker.
+            _tokens = new DiagnosticTracker(parameters.Capacity, () => Context.SharedAccess(AccessKind.ReadModifyWrite, TokenRecordVariable));
+            _borrows = new BorrowTracker(Manager, StoppedClock.Instance, TimeSpan.FromSeconds(10), static () => { }, () => Context.SharedAccess(AccessKind.ReadModifyWrite, BorrowRecordVariable));
+        }
+    }
+
+    // Diagnostic mode (ScenarioParameters.DiagnosticMode): the public manager's bookkeeping, over the checked core.
+    private readonly DiagnosticTracker? _tokens;
+    private readonly BorrowTracker? _borrows;
+    private const int TokenRecordVariable = FirstCellVariable - 1;
+    private const int BorrowRecordVariable = FirstCellVariable - 2;
+
+    /// <summary>Who releases guards: the core, or in diagnostic mode the record of held guards.</summary>
+    private ISlotLockOwner Owner => (ISlotLockOwner?)_borrows ?? Manager;
+
+    // The guard-taking calls: the core's, then, in diagnostic mode, a record of the guard (as the public manager does).
+
+    private MemoryError AcquireRead(MessageToken token, WaitLimit wait, out ReadGuard<CheckedPayload> guard)
+    {
+        MemoryError error = Manager.Read(token, wait, out guard);
+        if (error == MemoryError.None && _borrows is not null)
+        {
+            guard = guard.Tracked(_borrows, _borrows.Acquired(token, GuardKind.Read));
+        }
+
+        return error;
+    }
+
+    private MemoryError AcquireHeader(MessageToken token, WaitLimit wait, out HeaderGuard guard)
+    {
+        MemoryError error = Manager.PeekHeader(token, wait, out guard);
+        if (error == MemoryError.None && _borrows is not null)
+        {
+            guard = guard.Tracked(_borrows, _borrows.Acquired(token, GuardKind.Header));
+        }
+
+        return error;
+    }
+
+    private MemoryError AcquireWrite(MessageToken token, WaitLimit wait, out WriteGuard<CheckedPayload> guard)
+    {
+        MemoryError error = Manager.Write(token, wait, out guard);
+        if (error == MemoryError.None && _borrows is not null)
+        {
+            guard = guard.Tracked(_borrows, _borrows.Acquired(token, GuardKind.Write));
+        }
+
+        return error;
     }
 
     /// <summary>Records the run's history for the linearizability checker (<see cref="HistoryRecorder.Off"/> when disabled).</summary>
@@ -86,6 +138,7 @@ public sealed class ScenarioRun
         Recorder.End(step, error, token);
         if (error == MemoryError.None)
         {
+            _tokens?.OnStored(token);
             Context.MonitorState(token.Index, writes: true);
             _owners[token] = owner;
             if (_guesses.TryRemove(token, out long guessed) && guessed != owner)
@@ -137,7 +190,7 @@ public sealed class ScenarioRun
     private MemoryError ReadCore(MessageToken token, bool tryOnly, WaitLimit wait)
     {
         int step = Begin($"{Name("Read", tryOnly, wait)} {token}", StepKind.AcquireRead, tryOnly, token);
-        MemoryError error = Manager.Read(token, wait, out ReadGuard<CheckedPayload> guard);
+        MemoryError error = AcquireRead(token, wait, out ReadGuard<CheckedPayload> guard);
         if (error == MemoryError.None)
         {
             Context.UserAccess(AccessKind.PlainRead, token.Index);
@@ -157,7 +210,7 @@ public sealed class ScenarioRun
     private MemoryError PeekCore(MessageToken token, bool tryOnly, WaitLimit wait)
     {
         int step = Begin($"{Name("PeekHeader", tryOnly, wait)} {token}", StepKind.AcquireRead, tryOnly, token);
-        MemoryError error = Manager.PeekHeader(token, wait, out HeaderGuard guard);
+        MemoryError error = AcquireHeader(token, wait, out HeaderGuard guard);
         if (error == MemoryError.None)
         {
             Context.UserAccess(AccessKind.PlainRead, token.Index);
@@ -260,7 +313,7 @@ public sealed class ScenarioRun
     {
         bool freed = WasFreed(token);
         int step = Begin($"Read (then release a copy) {token}", StepKind.AcquireRead, false, token);
-        MemoryError error = Manager.Read(token, WaitLimit.Forever, out ReadGuard<CheckedPayload> guard);
+        MemoryError error = AcquireRead(token, WaitLimit.Forever, out ReadGuard<CheckedPayload> guard);
         if (error == MemoryError.None)
         {
             Context.UserAccess(AccessKind.PlainRead, token.Index);
@@ -337,7 +390,7 @@ public sealed class ScenarioRun
     {
         bool freed = WasFreed(token);
         int step = Begin($"Write (then commit and release a copy) {token}", StepKind.AcquireWrite, false, token);
-        MemoryError error = Manager.Write(token, WaitLimit.Forever, out WriteGuard<CheckedPayload> guard);
+        MemoryError error = AcquireWrite(token, WaitLimit.Forever, out WriteGuard<CheckedPayload> guard);
         if (error != MemoryError.None)
         {
             Recorder.End(step, error);
@@ -383,6 +436,96 @@ public sealed class ScenarioRun
         }
     }
 
+    /// <summary>Reads (checking what it saw) and hands the borrow to other tasks through <paramref name="read"/> (they
+    /// release copies of the guard): in diagnostic mode once it has read the message, so the guard's release races the
+    /// copies' (the first wins: None, the others NotBorrowed); in production once the guard is released. Without
+    /// diagnostic mode sound only while no other task reads this message: a read borrow's copy is told from another
+    /// reader's borrow only by diagnostic mode (docs/reliability.md).</summary>
+    public MemoryError ReadAndShare(MessageToken token, SharedCell<ReadHold> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        bool freed = WasFreed(token);
+        int step = Begin($"Read (its borrow shared) {token}", StepKind.AcquireRead, false, token);
+        MemoryError error = AcquireRead(token, WaitLimit.Forever, out ReadGuard<CheckedPayload> guard);
+        if (error == MemoryError.None)
+        {
+            Context.UserAccess(AccessKind.PlainRead, token.Index);
+            Recorder.End(step, error, owner: guard.Value.Payload.Owner, version: guard.Value.Payload.Version);
+            Context.MessageObserved(token, OwnerOf(token, guard.Value.Payload.Owner), guard.Value);
+            var shared = new ReadHold(token, guard.Ticket);
+            if (_borrows is not null)
+            {
+                read.Write(shared); // diagnostic mode: the copy's release races the guard's, and the first one wins
+            }
+
+            int release = Recorder.Begin(StepKind.ReleaseRead, false, token);
+            MemoryError released = ReleaseError(ref guard);
+            Recorder.End(release, released);
+            ExpectNoneOrNotBorrowed(released, $"releasing the read guard of {token}, whose borrow a copy shares,");
+            if (_borrows is null)
+            {
+                // Production: handed over only once released. A read release is a CAS on a count, so the guard's and a
+                // copy's racing releases are both told "the borrow's release is yours" until the CAS decides, and the
+                // count cannot say whose borrow it took: the copy may only race later borrows (which refuse it).
+                read.Write(shared);
+            }
+        }
+        else
+        {
+            Recorder.End(step, error);
+        }
+
+        Context.TokenOperation(OperationKind.Read, token, freed, error);
+        return error;
+    }
+
+    /// <summary>Misuse, on another task: releases a copy of the read guard whose borrow <paramref name="read"/> holds, if
+    /// one was shared, while the guard itself is released and the message is written, replaced and freed. Accepted
+    /// (None) only as the borrow's first release; else refused (NotBorrowed), changing nothing.</summary>
+    public void MisuseASharedReadCopy(SharedCell<ReadHold> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        if (read.Read() is not ReadHold shared)
+        {
+            return;
+        }
+
+        var copy = new ReadGuard<CheckedPayload>(Owner, ref Manager.MessageAt(shared.Token.Index), shared.Token, shared.Ticket);
+        int release = Begin($"Release a copy of the read guard of {shared.Token}", StepKind.ReleaseRead, false, shared.Token);
+        MemoryError released = ReleaseError(ref copy);
+        Recorder.End(release, released);
+        ExpectNoneOrNotBorrowed(released, $"releasing a copy of the read guard of {shared.Token}");
+    }
+
+    /// <summary>Constructs a manager of the task's own now, while other tasks construct theirs and use this run's manager,
+    /// stores a message in it and returns its token; checks that the new manager's identity is its own (not 0, not the
+    /// run's, not another constructed one's) and that it refuses this run's token (ForeignToken). The process-wide
+    /// identity counter is state every construction shares: the construction reports it as such, so the model checker
+    /// orders concurrent constructions.</summary>
+    public MessageToken ConstructAManagerAndStore(MessageToken ours)
+    {
+        Context.BeginOperation("construct a manager");
+        Context.SharedAccess(AccessKind.ReadModifyWrite, IdentityVariable); // ManagerIdentity.Next: one Interlocked add
+        var other = new SlotManager<CheckedPayload, ProductionSeam>(1, MemoryClass.Host, default, HeadLayout.ForCapacity(1), startTag: 0, startGeneration: SlotWord.FirstGeneration);
+        Context.SharedAccess(AccessKind.ReadModifyWrite, ConstructedVariable);
+        if (other.Id == 0 || other.Id == Manager.Id || !_constructed.TryAdd(other.Id, 0))
+        {
+            Fail(SpecProperty.StaleToken, $"a manager constructed concurrently with others got identity {other.Id}, which is 0, this run's or another's: their tokens would work on each other");
+        }
+
+        if (other.Read(ours, WaitLimit.None, out _) != MemoryError.ForeignToken)
+        {
+            Fail(SpecProperty.StaleToken, $"a manager constructed concurrently (identity {other.Id}) did not refuse {ours} of manager {Manager.Id} as foreign");
+        }
+
+        other.Store(CheckedPayload.Create(-1, 0), out MessageToken theirs);
+        return theirs;
+    }
+
+    private readonly ConcurrentDictionary<uint, byte> _constructed = new();
+    private const int IdentityVariable = FirstCellVariable - 3;
+    private const int ConstructedVariable = FirstCellVariable - 4;
+
     /// <summary>A value this run's tasks share, reporting its own accesses (numbered apart from the scenarios' own
     /// shared variables). Create it in the set-up, before the tasks start.</summary>
     public SharedCell<T> NewCell<T>()
@@ -400,11 +543,11 @@ public sealed class ScenarioRun
         ArgumentNullException.ThrowIfNull(hold);
         bool freed = WasFreed(token);
         int step = Begin($"Write (its hold shared) {token}", StepKind.AcquireWrite, false, token);
-        MemoryError error = Manager.Write(token, WaitLimit.Forever, out WriteGuard<CheckedPayload> guard);
+        MemoryError error = AcquireWrite(token, WaitLimit.Forever, out WriteGuard<CheckedPayload> guard);
         if (error == MemoryError.None)
         {
             long version = WriteHalves(ref guard, token, step, commit: true);
-            hold.Write(new WriteHold(token, guard.Hold, version));
+            hold.Write(new WriteHold(token, guard.Hold, guard.Ticket, version));
             int release = Recorder.Begin(StepKind.ReleaseWrite, false, token, version: version);
             MemoryError released = ReleaseError(ref guard);
             Recorder.End(release, released);
@@ -432,7 +575,8 @@ public sealed class ScenarioRun
             return;
         }
 
-        WriteGuard<CheckedPayload> copy = Manager.CopyOfWriteGuard(shared.Token, shared.Hold);
+        // Exactly what a copy of the guard is: the same fields, made on this task.
+        var copy = new WriteGuard<CheckedPayload>(Owner, ref Manager.MessageAt(shared.Token.Index), shared.Token, shared.Hold, shared.Ticket);
         Context.BeginOperation($"Commit a copy of the write guard of {shared.Token}");
         ExpectNoneOrNotBorrowed(CommitError(ref copy), $"committing a copy of the write guard of {shared.Token}"); // the guard committed before it shared the hold
         int release = Begin($"Release a copy of the write guard of {shared.Token}", StepKind.ReleaseWrite, false, shared.Token, version: shared.Version);
@@ -515,7 +659,7 @@ public sealed class ScenarioRun
     private MemoryError WriteCore(MessageToken token, bool tryOnly, WaitLimit wait, bool abort)
     {
         int step = Begin($"{Name("Write", tryOnly, wait)} {token}", StepKind.AcquireWrite, tryOnly, token);
-        MemoryError error = Manager.Write(token, wait, out WriteGuard<CheckedPayload> guard);
+        MemoryError error = AcquireWrite(token, wait, out WriteGuard<CheckedPayload> guard);
         if (error != MemoryError.None)
         {
             Recorder.End(step, error);
@@ -566,6 +710,11 @@ public sealed class ScenarioRun
         int invalidate = Recorder.Begin(StepKind.FreeInvalidate, tryOnly, token);
         int recycle = Recorder.Begin(StepKind.FreeRecycle, tryOnly, token);
         MemoryError error = Manager.Free(token, wait);
+        if (error == MemoryError.None)
+        {
+            _tokens?.OnFreed(token);
+        }
+
         Recorder.End(recycle, error);
         Recorder.End(invalidate, error);
         Recorder.End(acquire, error);
@@ -670,5 +819,11 @@ public sealed class ScenarioRun
 /// <summary>A write guard's hold, handed to another task that releases or commits copies of the guard.</summary>
 /// <param name="Token">The token written.</param>
 /// <param name="Hold">The hold's number (<see cref="WriteGuard{TPayload}"/>'s).</param>
+/// <param name="Ticket">Diagnostic mode's ticket of the guard (0 in production).</param>
 /// <param name="Version">The version the write publishes.</param>
-public readonly record struct WriteHold(MessageToken Token, long Hold, long Version);
+public readonly record struct WriteHold(MessageToken Token, long Hold, int Ticket, long Version);
+
+/// <summary>A read guard's borrow, handed to another task that releases a copy of the guard.</summary>
+/// <param name="Token">The token read.</param>
+/// <param name="Ticket">Diagnostic mode's ticket of the guard (0 in production).</param>
+public readonly record struct ReadHold(MessageToken Token, int Ticket);

@@ -455,20 +455,23 @@ public sealed class WriteGuardCopiesScenario : Scenario
     }
 }
 
-/// <summary>Copy races: a copy of a write guard released or committed on another task while the guard itself is
-/// released and the message is freed, written and replaced. Task 0 writes the message (committed), hands the guard's
-/// hold to the others and releases the guard, and frees the message on its last round; task 1 commits and releases a
-/// copy of the last hold handed over, then replaces (even rounds) or writes (odd rounds) the message; task 2 and on
-/// free it or read it. Of a guard and its copies only the hold's first release may be accepted, and only while the
-/// hold lasts: a copy that took another hold's (a later write's, a Replace's, a Free's) release would let that hold's
-/// owner write a message someone else now borrows, frees or stores into.</summary>
+/// <summary>Copy races: copies of a read and a write guard released (the write guard's committed too) on another task
+/// while the guards themselves are released and the message is freed, written and replaced. Task 0 reads the message
+/// (first round) and writes it (committed), handing each guard's borrow to the others after its last access of the
+/// message, releases the guards, and frees the message on its last round; task 1 releases a copy of the read guard,
+/// commits and releases a copy of the write guard, then replaces (even rounds) or writes (odd rounds) the message;
+/// task 2 and on free it, or copy its header (in diagnostic mode: read it). Of a guard and its copies only the
+/// borrow's first release may be accepted, and only while the borrow lasts: a copy that took another borrow's release
+/// (a later write's, a Replace's, a Free's, another reader's) would let that borrow's owner use a message someone else
+/// now holds, frees or stores into. Without diagnostic mode no other task reads the message: a read copy may take
+/// another reader's place there, which only diagnostic mode can refuse (docs/reliability.md).</summary>
 public sealed class CopyRacesScenario : Scenario
 {
     /// <inheritdoc />
     public override string Name => "copy-races";
 
     /// <inheritdoc />
-    public override string Description => "a copied write guard released or committed on another task while the guard is released and the message freed, written and replaced";
+    public override string Description => "copied read and write guards released or committed on another task while the guards are released and the message freed, written and replaced";
 
     /// <inheritdoc />
     public override ScenarioParameters Defaults => new(Capacity: 1, Tasks: 2, Operations: 2);
@@ -477,6 +480,7 @@ public sealed class CopyRacesScenario : Scenario
     protected override async Task ExecuteAsync(ScenarioRun run)
     {
         run.Store(tryOnly: false, out MessageToken token);
+        SharedCell<ReadHold> read = run.NewCell<ReadHold>();
         SharedCell<WriteHold> hold = run.NewCell<WriteHold>();
         await run.RunTasksAsync(task =>
         {
@@ -485,6 +489,11 @@ public sealed class CopyRacesScenario : Scenario
             {
                 if (task == 0)
                 {
+                    if (i == 0)
+                    {
+                        run.ReadAndShare(token, read);
+                    }
+
                     run.WriteAndShareTheHold(token, hold);
                     if (i == rounds - 1)
                     {
@@ -493,6 +502,7 @@ public sealed class CopyRacesScenario : Scenario
                 }
                 else if (task == 1)
                 {
+                    run.MisuseASharedReadCopy(read);
                     run.MisuseASharedCopy(hold);
                     if ((i & 1) == 0)
                     {
@@ -507,13 +517,58 @@ public sealed class CopyRacesScenario : Scenario
                 {
                     run.Free(token, tryOnly: true);
                 }
-                else
+                else if (run.Parameters.DiagnosticMode)
                 {
                     run.Read(token, tryOnly: false);
+                }
+                else
+                {
+                    run.CopyHeader(token);
                 }
             }
         }).ConfigureAwait(false);
         run.Free(token, tryOnly: true);
+    }
+}
+
+/// <summary>Concurrent construction: each task constructs a manager of its own (the process-wide identity counter is
+/// shared by every construction) while the others use this run's manager, then uses the tokens the other tasks' managers
+/// issued on this run's manager. Every identity must differ, and every token another manager issued must be refused
+/// here (ForeignToken) and change nothing.</summary>
+public sealed class ConcurrentConstructionScenario : Scenario
+{
+    /// <inheritdoc />
+    public override string Name => "concurrent-construction";
+
+    /// <inheritdoc />
+    public override string Description => "managers constructed concurrently while the tasks use each other's tokens on the run's manager";
+
+    /// <inheritdoc />
+    public override ScenarioParameters Defaults => new(Capacity: 1, Tasks: 2, Operations: 1);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(ScenarioRun run)
+    {
+        run.Store(tryOnly: false, out MessageToken ours);
+        SharedCell<MessageToken>[] issued = [.. Enumerable.Range(0, run.Parameters.Tasks).Select(_ => run.NewCell<MessageToken>())];
+        await run.RunTasksAsync(task =>
+        {
+            for (int i = 0; i < run.Parameters.Operations; i++)
+            {
+                issued[task].Write(run.ConstructAManagerAndStore(ours));
+                for (int other = 0; other < issued.Length; other++)
+                {
+                    if (other != task && issued[other].Read() is MessageToken theirs)
+                    {
+                        run.Read(theirs, tryOnly: true);
+                        run.Free(theirs, tryOnly: true);
+                    }
+                }
+
+                run.Read(ours, tryOnly: true);
+            }
+        }).ConfigureAwait(false);
+        run.Free(ours, tryOnly: false);
     }
 }
 

@@ -263,10 +263,6 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
 
     // ---- Verification-only inspection -------------------------------------------------------------
 
-    /// <summary>A write guard with the fields of the one <see cref="Write"/> returned for hold <paramref name="hold"/> of
-    /// <paramref name="token"/>: exactly what a copy of that guard is (the harness releases copies on other tasks).</summary>
-    internal WriteGuard<TPayload> CopyOfWriteGuard(MessageToken token, long hold) => new(this, ref MessageOf(token.Index), token, hold);
-
     /// <summary>The shared slot state, so a checked seam can name the location of each access (race detection).</summary>
     [Inspection]
     internal long[] State => _state;
@@ -354,10 +350,14 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     internal ref int RetiredWord => ref _retired;
 }
 
-/// <summary>Hands out manager identities: process-wide, never 0, unique among the first 2^32 - 1 managers
-/// a process creates (then they wrap and skip 0).</summary>
+/// <summary>Hands out manager identities: process-wide, never 0 and never one of the <see cref="Reserved"/> identities
+/// (verification managers' fixed ones), unique among the first 2^32 - 257 managers a process creates (then they wrap).</summary>
 internal static class ManagerIdentity
 {
+    /// <summary>The first of the 256 identities <see cref="Next"/> never hands out: a checked manager takes one of them,
+    /// fixed so that its traces replay, and no manager a test or a scenario constructs can share it.</summary>
+    internal const uint Reserved = 0xFFFF_FF00;
+
     private static int s_last;
 
     internal static uint Next()
@@ -367,7 +367,7 @@ internal static class ManagerIdentity
         {
             id = (uint)Interlocked.Increment(ref s_last); // construction, not an operation: not through the seam
         }
-        while (id == 0);
+        while (id == 0 || id >= Reserved);
         return id;
     }
 }

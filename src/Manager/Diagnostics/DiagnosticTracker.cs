@@ -95,17 +95,25 @@ public sealed class MemoryLeakException : InvalidOperationException
 }
 
 /// <summary>Diagnostic mode's bookkeeping (see <see cref="ConcurrentMemoryManagerOptions.DiagnosticMode"/>).</summary>
-internal sealed class DiagnosticTracker(int capacity)
+/// <param name="capacity">The manager's capacity.</param>
+/// <param name="onAccess">Told before each change of the bookkeeping that operations make (null in production): a
+/// checked run reports it as an access of state the tasks share, so the model checker orders those changes.</param>
+internal sealed class DiagnosticTracker(int capacity, Action? onAccess = null)
 {
     private readonly ConcurrentDictionary<MessageToken, StackTrace> _outstanding = new();
     private readonly FreedRecord?[] _lastFreed = new FreedRecord?[capacity];
 
     private sealed record FreedRecord(MessageToken Token, StackTrace Stack);
 
-    public void OnStored(MessageToken token) => _outstanding[token] = new StackTrace(2, fNeedFileInfo: true);
+    public void OnStored(MessageToken token)
+    {
+        onAccess?.Invoke();
+        _outstanding[token] = new StackTrace(2, fNeedFileInfo: true);
+    }
 
     public void OnFreed(MessageToken token)
     {
+        onAccess?.Invoke();
         _outstanding.TryRemove(token, out _);
         Volatile.Write(ref _lastFreed[token.Index], new FreedRecord(token, new StackTrace(2, fNeedFileInfo: true)));
     }
@@ -140,6 +148,7 @@ internal sealed class BorrowTracker : ISlotLockOwner, IDisposable
     private readonly ConcurrentDictionary<int, Borrow> _held = new();
     private readonly ITimer _timer;
     private readonly Action _report;
+    private readonly Action? _onAccess;
     private int _lastTicket;
 
     private sealed class Borrow(MessageToken token, GuardKind kind, long acquiredAt, StackTrace stack)
@@ -151,13 +160,21 @@ internal sealed class BorrowTracker : ISlotLockOwner, IDisposable
         internal int Reported;
     }
 
-    internal BorrowTracker(ISlotLockOwner core, TimeProvider time, TimeSpan threshold, Action report)
+    /// <param name="core">The core that holds the slots.</param>
+    /// <param name="time">The clock and timers.</param>
+    /// <param name="threshold">How long a guard may be held before it is reported.</param>
+    /// <param name="report">The timer's check.</param>
+    /// <param name="onAccess">Told before each access of the record of held guards that an acquire or a release makes
+    /// (null in production): a checked run reports it as an access of state the tasks share, so the model checker
+    /// orders a guard's release and its copy's, whose order decides which is refused.</param>
+    internal BorrowTracker(ISlotLockOwner core, TimeProvider time, TimeSpan threshold, Action report, Action? onAccess = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(threshold, TimeSpan.Zero, nameof(ConcurrentMemoryManagerOptions.GuardHoldThreshold));
         _core = core;
         _time = time;
         _threshold = threshold;
         _report = report;
+        _onAccess = onAccess;
 
         // The timer holds the tracker weakly, and stops itself once the tracker is gone: a manager nobody
         // disposed is still collected, and its timer does not fire for ever. No execution context flows
@@ -174,6 +191,7 @@ internal sealed class BorrowTracker : ISlotLockOwner, IDisposable
     /// <summary>Records a guard just acquired with <paramref name="token"/>; returns its ticket (never 0).</summary>
     internal int Acquired(MessageToken token, GuardKind kind)
     {
+        _onAccess?.Invoke();
         int ticket;
         do
         {
@@ -189,13 +207,21 @@ internal sealed class BorrowTracker : ISlotLockOwner, IDisposable
     // place here (production cannot tell two read borrows apart: docs/reliability.md).
 
     /// <inheritdoc />
-    public bool ExitRead(MessageToken token, int ticket) => _held.TryRemove(ticket, out _) && _core.ExitRead(token, 0);
+    public bool ExitRead(MessageToken token, int ticket) => Forget(ticket) && _core.ExitRead(token, 0);
 
     /// <inheritdoc />
-    public bool ExitWrite(MessageToken token, long hold, int ticket) => _held.TryRemove(ticket, out _) && _core.ExitWrite(token, hold, 0);
+    public bool ExitWrite(MessageToken token, long hold, int ticket) => Forget(ticket) && _core.ExitWrite(token, hold, 0);
 
     /// <inheritdoc />
     public bool CommitWrite(MessageToken token, long hold) => _core.CommitWrite(token, hold);
+
+    /// <summary>Drops the record of guard <paramref name="ticket"/>: true for the first release of the guard or any of
+    /// its copies, false for every later one.</summary>
+    private bool Forget(int ticket)
+    {
+        _onAccess?.Invoke();
+        return _held.TryRemove(ticket, out _);
+    }
 
     internal IReadOnlyList<HeldGuard> HeldLongerThanThreshold() => Select(onlyNew: false);
 

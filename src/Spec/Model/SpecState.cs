@@ -289,6 +289,11 @@ public sealed class SpecState : IEquatable<SpecState>
 
             case StepKind.ReleaseRead:
             {
+                if (step.Completed && step.Error != MemoryError.None)
+                {
+                    return this; // a guard's copy (or, once a copy released it, the guard) refused: it held nothing
+                }
+
                 int s = step.Token.Index;
                 if (s >= Capacity || _readers[s] == 0)
                 {
