@@ -34,6 +34,20 @@ public sealed class CorrectManagerTests(ITestOutputHelper output) : CoyoteTestBa
     }
 
     [Theory]
+    [InlineData("copy-races", ExplorationStrategy.Random)]
+    [InlineData("copy-races", ExplorationStrategy.Prioritization)]
+    [InlineData("guard-copies", ExplorationStrategy.Prioritization)]
+    [InlineData("borrows-vs-free", ExplorationStrategy.Prioritization)]
+    public void DiagnosticMode_ThreeTasks_NoBug(string scenarioName, ExplorationStrategy strategy)
+    {
+        // Diagnostic mode's records of guards, stores and frees are shared by the tasks: a copy's release races its
+        // guard's (the record decides), and in copy-races a third task reads, whose borrow no copy may take.
+        Scenario scenario = ScenarioCatalog.Get(scenarioName);
+        ScenarioParameters parameters = scenario.Defaults with { TagBits = null, Tasks = 3, DiagnosticMode = true };
+        Test(new ExplorationRequest(scenario, parameters, strategy, Budget(Iterations), Seed: 7919));
+    }
+
+    [Theory]
     [InlineData(ExplorationStrategy.Random)]
     [InlineData(ExplorationStrategy.Prioritization)]
     public void Wraparound_ProductionTagStartingAtItsMaximum_NoBug(ExplorationStrategy strategy)

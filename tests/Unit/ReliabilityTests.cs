@@ -250,6 +250,35 @@ public sealed class ReliabilityTests
     }
 
     [Fact]
+    public void LongHeldGuardCheck_RunsEveryThreshold_SoAGuardThatBecomesLongHeldLaterIsReportedToo()
+    {
+        var time = new ManualTime();
+        using var manager = new ConcurrentMemoryManager<long>(2, new ConcurrentMemoryManagerOptions
+        {
+            DiagnosticMode = true,
+            GuardHoldThreshold = TimeSpan.FromSeconds(1),
+            TimeProvider = time,
+        });
+        var reported = new List<MessageToken>();
+        manager.Diagnostic += (_, e) => reported.AddRange(e.HeldGuards.Select(g => g.Token));
+        MessageToken a = manager.Store(TestMessages.Of(1));
+        MessageToken b = manager.Store(TestMessages.Of(2));
+
+        ReadGuard<long> first = manager.Read(a);
+        time.AdvanceAndFire(TimeSpan.FromSeconds(1.5)); // the check at 1 s: held 1 s
+        Assert.Equal([a], reported);
+        first.Dispose();
+
+        time.AdvanceAndFire(TimeSpan.FromSeconds(1)); // the check at 2 s: nothing held
+        ReadGuard<long> second = manager.Read(b); // at 2.5 s
+        time.AdvanceAndFire(TimeSpan.FromSeconds(2)); // the checks at 3 s (held 0.5 s) and 4 s (held 1.5 s)
+        Assert.Equal([a, b], reported);
+        second.Dispose();
+        Assert.True(manager.TryFree(a, out _));
+        Assert.True(manager.TryFree(b, out _));
+    }
+
+    [Fact]
     public void LongHeldGuardTimer_StopsItself_OnceAnUndisposedManagerIsCollected()
     {
         var time = new ManualTime();
@@ -281,54 +310,5 @@ public sealed class ReliabilityTests
 
         guard.Dispose();
         return MemoryError.None;
-    }
-
-    /// <summary>A clock that moves only when told, and timers that fire only when told.</summary>
-    internal sealed class ManualTime : TimeProvider
-    {
-        private readonly List<ManualTimer> _timers = [];
-
-        public IReadOnlyList<ITimer> Timers => _timers;
-        private long _ticks;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => _ticks;
-
-        public void Advance(TimeSpan by) => _ticks += by.Ticks;
-
-        public void FireTimers()
-        {
-            foreach (ManualTimer timer in _timers.Where(t => !t.Disposed).ToArray())
-            {
-                timer.Callback(timer.State);
-            }
-        }
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            var timer = new ManualTimer(callback, state);
-            _timers.Add(timer);
-            return timer;
-        }
-
-        internal sealed class ManualTimer(TimerCallback callback, object? state) : ITimer
-        {
-            public TimerCallback Callback { get; } = callback;
-
-            public object? State { get; } = state;
-
-            public bool Disposed { get; private set; }
-
-            public bool Change(TimeSpan dueTime, TimeSpan period) => !Disposed;
-
-            public void Dispose() => Disposed = true;
-
-            public ValueTask DisposeAsync()
-            {
-                Disposed = true;
-                return ValueTask.CompletedTask;
-            }
-        }
     }
 }

@@ -33,13 +33,18 @@ public sealed class SpecStateTests
     {
         var spec = new SpecState(1, 1);
         Assert.Equal(MemoryError.None, spec.Store(owner: 1, out MessageToken token, out spec));
-        Step timedOut = new(0, 1, StepKind.AcquireWrite, false, token, 0, 0, MemoryError.Timeout, 0, 1);
+        Step timedOut = new(0, 1, StepKind.AcquireWrite, false, token, 0, 0, MemoryError.Timeout, 0, 1, Timed: true);
         Assert.Null(spec.TryApply(timedOut)); // nothing in the way: a timed write cannot time out
         SpecState reading = spec.TryApply(Acquire(token, MemoryError.None, tryOnly: true))!;
         Assert.Same(reading, reading.TryApply(timedOut)); // a reader in the way: it may, and takes nothing
-        Step freeTimedOut = new(0, 1, StepKind.FreeAcquire, false, token, 0, 0, MemoryError.Timeout, 0, 1);
+        Step freeTimedOut = new(0, 1, StepKind.FreeAcquire, false, token, 0, 0, MemoryError.Timeout, 0, 1, Timed: true);
         Assert.Same(reading, reading.TryApply(freeTimedOut));
         Assert.Null(spec.TryApply(freeTimedOut));
+
+        // A call without a timeout never gives up, conflict or not: a blocking write or free that returned Timeout is no
+        // history of this manager.
+        Assert.Null(reading.TryApply(timedOut with { Timed = false }));
+        Assert.Null(reading.TryApply(freeTimedOut with { Timed = false }));
     }
 
     [Fact]

@@ -189,7 +189,7 @@ public sealed class ScenarioRun
 
     private MemoryError ReadCore(MessageToken token, bool tryOnly, WaitLimit wait)
     {
-        int step = Begin($"{Name("Read", tryOnly, wait)} {token}", StepKind.AcquireRead, tryOnly, token);
+        int step = Begin($"{Name("Read", tryOnly, wait)} {token}", StepKind.AcquireRead, tryOnly, token, timed: wait.CanGiveUp);
         MemoryError error = AcquireRead(token, wait, out ReadGuard<CheckedPayload> guard);
         if (error == MemoryError.None)
         {
@@ -209,7 +209,7 @@ public sealed class ScenarioRun
 
     private MemoryError PeekCore(MessageToken token, bool tryOnly, WaitLimit wait)
     {
-        int step = Begin($"{Name("PeekHeader", tryOnly, wait)} {token}", StepKind.AcquireRead, tryOnly, token);
+        int step = Begin($"{Name("PeekHeader", tryOnly, wait)} {token}", StepKind.AcquireRead, tryOnly, token, timed: wait.CanGiveUp);
         MemoryError error = AcquireHeader(token, wait, out HeaderGuard guard);
         if (error == MemoryError.None)
         {
@@ -647,7 +647,7 @@ public sealed class ScenarioRun
         WaitLimit wait = LimitOf(tryOnly, timed);
         long owner = OwnerOf(token);
         long version = 1_000_000 + (((long)Context.CurrentTask << 32) | ++_replaced[Context.CurrentTask]);
-        int acquire = Begin($"{Name("Replace", tryOnly, wait)} {token}", StepKind.Replace, tryOnly, token);
+        int acquire = Begin($"{Name("Replace", tryOnly, wait)} {token}", StepKind.Replace, tryOnly, token, timed: wait.CanGiveUp);
         int release = Recorder.Begin(StepKind.ReleaseWrite, tryOnly, token, version: version);
         MemoryError error = Manager.Replace(token, CheckedPayload.Create(owner, version), wait);
         Recorder.End(release, error);
@@ -658,7 +658,7 @@ public sealed class ScenarioRun
 
     private MemoryError WriteCore(MessageToken token, bool tryOnly, WaitLimit wait, bool abort)
     {
-        int step = Begin($"{Name("Write", tryOnly, wait)} {token}", StepKind.AcquireWrite, tryOnly, token);
+        int step = Begin($"{Name("Write", tryOnly, wait)} {token}", StepKind.AcquireWrite, tryOnly, token, timed: wait.CanGiveUp);
         MemoryError error = AcquireWrite(token, wait, out WriteGuard<CheckedPayload> guard);
         if (error != MemoryError.None)
         {
@@ -706,7 +706,7 @@ public sealed class ScenarioRun
     {
         bool freed = WasFreed(token);
         WaitLimit wait = LimitOf(tryOnly, timed);
-        int acquire = Begin($"{Name("Free", tryOnly, wait)} {token}", StepKind.FreeAcquire, tryOnly, token);
+        int acquire = Begin($"{Name("Free", tryOnly, wait)} {token}", StepKind.FreeAcquire, tryOnly, token, timed: wait.CanGiveUp);
         int invalidate = Recorder.Begin(StepKind.FreeInvalidate, tryOnly, token);
         int recycle = Recorder.Begin(StepKind.FreeRecycle, tryOnly, token);
         MemoryError error = Manager.Free(token, wait);
@@ -731,11 +731,12 @@ public sealed class ScenarioRun
     private static string Name(string operation, bool tryOnly, WaitLimit wait) =>
         tryOnly ? "Try" + operation : wait.CanGiveUp ? $"{operation}(timed)" : operation;
 
-    /// <summary>Names the operation for race reports and opens its first history step.</summary>
-    private int Begin(string operation, StepKind kind, bool tryOnly, MessageToken token, long owner = 0, long version = 0)
+    /// <summary>Names the operation for race reports and opens its first history step (<paramref name="timed"/>: a
+    /// call with a timeout, which alone may answer Timeout).</summary>
+    private int Begin(string operation, StepKind kind, bool tryOnly, MessageToken token, long owner = 0, long version = 0, bool timed = false)
     {
         Context.BeginOperation(operation);
-        return Recorder.Begin(kind, tryOnly, token, owner, version);
+        return Recorder.Begin(kind, tryOnly, token, owner, version, timed);
     }
 
     /// <summary>Reports a scenario-level violation.</summary>

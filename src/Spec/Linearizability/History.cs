@@ -61,8 +61,9 @@ public enum StepKind
 /// <param name="Error">The result.</param>
 /// <param name="Invoke">Logical time of the call.</param>
 /// <param name="Response">Logical time of the return; <see cref="long.MaxValue"/> while pending.</param>
+/// <param name="Timed">True for a call with a timeout (the only kind that may give up a wait: Timeout).</param>
 public readonly record struct Step(
-    int Id, int Task, StepKind Kind, bool Try, MessageToken Token, long Owner, long Version, MemoryError Error, long Invoke, long Response)
+    int Id, int Task, StepKind Kind, bool Try, MessageToken Token, long Owner, long Version, MemoryError Error, long Invoke, long Response, bool Timed = false)
 {
     /// <summary>True when the call has returned.</summary>
     public bool Completed => Response != long.MaxValue;

@@ -30,8 +30,8 @@ public sealed class HistoryRecorder
     /// must not reorder them. Null for none; <see cref="Off"/> ignores it.</summary>
     public Action<bool>? Observer { get; set; }
 
-    /// <summary>Records a call; returns its id (or -1 when full).</summary>
-    public int Begin(StepKind kind, bool tryOnly, MessageToken token, long owner = 0, long version = 0)
+    /// <summary>Records a call (<paramref name="timed"/>: one with a timeout); returns its id (or -1 when full).</summary>
+    public int Begin(StepKind kind, bool tryOnly, MessageToken token, long owner = 0, long version = 0, bool timed = false)
     {
         if (!IsOn)
         {
@@ -62,7 +62,7 @@ public sealed class HistoryRecorder
             return -1;
         }
 
-        _steps[id] = new Step(id, Task.CurrentId ?? Environment.CurrentManagedThreadId, kind, tryOnly, token, owner, version, MemoryError.None, now, long.MaxValue);
+        _steps[id] = new Step(id, Task.CurrentId ?? Environment.CurrentManagedThreadId, kind, tryOnly, token, owner, version, MemoryError.None, now, long.MaxValue, timed);
         return id;
     }
 

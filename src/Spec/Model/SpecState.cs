@@ -405,8 +405,8 @@ public sealed class SpecState : IEquatable<SpecState>
             if (!step.Try)
             {
                 // A blocking acquire cannot take effect while the conflict lasts; a timed one may give up
-                // while it does (Timeout, nothing taken).
-                return matchResult && step.Error == MemoryError.Timeout ? this : null;
+                // while it does (Timeout, nothing taken). A call without a timeout never gives up.
+                return matchResult && step.Error == MemoryError.Timeout && step.Timed ? this : null;
             }
 
             error = (_flags[s] & Writer) == 0 && full ? MemoryError.ReaderLimit : busyError;
