@@ -61,8 +61,6 @@ public static class ExhaustiveCatalog
         new(ScenarioCatalog.Churn, new(1, 2, 2)),
         new(ScenarioCatalog.Wraparound, new(1, 2, 2)),
         new(ScenarioCatalog.Exhaustion, new(1, 2, 2)),
-        new(ScenarioCatalog.ReadersWriter, new(1, 2, 2)),
-        new(ScenarioCatalog.EpochWrap, new(1, 2, 2, StartGeneration: ScenarioCatalog.EpochWrap.Defaults.StartGeneration)),
     ];
 
     // The suite's sizes too large to explore whole: every execution with at most the bound's preemptions.
@@ -96,6 +94,8 @@ public static class ExhaustiveCatalog
     [
         .. s_suiteComplete,
         new(ScenarioCatalog.Exhaustion, new(2, 2, 1)), // 15-30 s each: out of the suite's minute and a half
+        new(ScenarioCatalog.ReadersWriter, new(1, 2, 2)), // 45 s and 11 s since write holds take numbers and tickets (issue 25)
+        new(ScenarioCatalog.EpochWrap, new(1, 2, 2, StartGeneration: ScenarioCatalog.EpochWrap.Defaults.StartGeneration)),
         new(ScenarioCatalog.CopyRaces, new(1, 2, 1, DiagnosticMode: true)),
         new(ScenarioCatalog.GuardCopies, new(1, 2, 1, DiagnosticMode: true)),
         new(ScenarioCatalog.WriteGuardCopies, new(1, 2, 1, DiagnosticMode: true)),

@@ -1,4 +1,4 @@
-namespace ManagerVerified.Core;
+namespace ManagerVerified.Seam;
 
 /// <summary>Marks shared state of the core (a field, or an accessor that returns a reference into it): every
 /// read and write of it goes through the concurrency seam, which the analyzer MV0100 enforces, so every access is
