@@ -50,6 +50,31 @@ public sealed class GuardCopyAnalyzer : DiagnosticAnalyzer
         context.RegisterOperationAction(CheckCollection, OperationKind.CollectionExpression);
         context.RegisterOperationAction(CheckPattern, OperationKind.DeclarationPattern, OperationKind.RecursivePattern);
         context.RegisterOperationAction(CheckInvocation, OperationKind.Invocation);
+        context.RegisterOperationAction(CheckOperator, OperationKind.Binary, OperationKind.Unary, OperationKind.Conversion);
+    }
+
+    /// <summary>A user-defined operator or conversion takes its operands by value (unless declared <c>in</c>).</summary>
+    private static void CheckOperator(OperationAnalysisContext context)
+    {
+        (IMethodSymbol? method, IOperation?[] operands) = context.Operation switch
+        {
+            IBinaryOperation binary => (binary.OperatorMethod, new[] { binary.LeftOperand, binary.RightOperand }),
+            IUnaryOperation unary => (unary.OperatorMethod, new[] { unary.Operand }),
+            IConversionOperation conversion => (conversion.OperatorMethod, new[] { conversion.Operand }),
+            _ => (null, []),
+        };
+        if (method is null)
+        {
+            return;
+        }
+
+        for (int i = 0; i < operands.Length && i < method.Parameters.Length; i++)
+        {
+            if (method.Parameters[i].RefKind == RefKind.None)
+            {
+                Check(context, operands[i], $"an operand of {method.Name}");
+            }
+        }
     }
 
     private static void CheckInitializer(OperationAnalysisContext context)
@@ -156,17 +181,75 @@ public sealed class GuardCopyAnalyzer : DiagnosticAnalyzer
             context.ReportDiagnostic(Diagnostic.Create(Rule, instance.Syntax.GetLocation(), $"calling {method.Name} on a readonly guard (a hidden copy)", SourceName(instance) ?? instance.Syntax.ToString()));
         }
 
-        // A generic call that returns its type argument (T Id<T>(ref T x) where T : allows ref struct) hands back a
-        // guard it was given by reference: its body cannot be checked, so the call is the copy (a guard given by
-        // value is reported as passing by value).
-        if (!method.ReturnsByRef && !method.ReturnsByRefReadonly
-            && method.OriginalDefinition.ReturnType is ITypeParameterSymbol
-            && IsGuard(invocation.Type)
-            && invocation.Arguments.FirstOrDefault(a => a.Parameter is { RefKind: not RefKind.None } && IsGuard(a.Value.Type) && SourceName(Unwrap(a.Value)) is not null) is { } given)
+        // A generic call whose signature hands a type argument back (T Id<T>(ref T x), Box<T> Wrap<T>(ref T x),
+        // void Dup<T>(ref T x, out T y), a Box<T>'s T Get()) gives back a guard it was given by reference or holds as
+        // its instance: its body cannot be checked (there it is a T), so the call is the copy. (A guard given by value
+        // is reported as passing by value.)
+        if (HandsBackATypeArgument(invocation) && GuardGiven(invocation) is string given)
         {
-            context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), $"the generic call {method.Name}", SourceName(Unwrap(given.Value))!));
+            context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), $"the generic call {method.Name}", given));
         }
     }
+
+    /// <summary>Whether the call's result, or an out argument, is declared with a type parameter the call binds to a
+    /// guard (or a guard holder): <c>T</c>, <c>Box&lt;T&gt;</c> with T a guard (not <c>ReadGuard&lt;TPayload&gt;</c> with
+    /// TPayload a payload).</summary>
+    private static bool HandsBackATypeArgument(IInvocationOperation invocation)
+    {
+        IMethodSymbol method = invocation.TargetMethod;
+        var guardParameters = new HashSet<ITypeParameterSymbol>(SymbolEqualityComparer.Default);
+        AddGuardArguments(method.OriginalDefinition.TypeParameters, method.TypeArguments, guardParameters);
+        for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            AddGuardArguments(type.OriginalDefinition.TypeParameters, type.TypeArguments, guardParameters);
+        }
+
+        if (guardParameters.Count == 0)
+        {
+            return false;
+        }
+
+        IMethodSymbol original = method.OriginalDefinition;
+        if (!method.ReturnsByRef && !method.ReturnsByRefReadonly && Mentions(original.ReturnType, guardParameters))
+        {
+            return true;
+        }
+
+        return invocation.Arguments.Any(a => a.Parameter is { RefKind: RefKind.Out or RefKind.Ref } parameter
+            && Mentions(original.Parameters[parameter.Ordinal].Type, guardParameters));
+    }
+
+    private static void AddGuardArguments(ImmutableArray<ITypeParameterSymbol> parameters, ImmutableArray<ITypeSymbol> arguments, HashSet<ITypeParameterSymbol> guards)
+    {
+        for (int i = 0; i < parameters.Length && i < arguments.Length; i++)
+        {
+            if (IsGuard(arguments[i]))
+            {
+                guards.Add(parameters[i]);
+            }
+        }
+    }
+
+    /// <summary>The existing guard the call is given: a guard location passed by reference, or a guard-holding instance.</summary>
+    private static string? GuardGiven(IInvocationOperation invocation)
+    {
+        if (invocation.Instance is { } instance && IsGuard(instance.Type) && SourceName(Unwrap(instance)) is string holder)
+        {
+            return holder;
+        }
+
+        return invocation.Arguments
+            .Where(a => a.Parameter is { RefKind: RefKind.Ref or RefKind.In or RefKind.RefReadOnlyParameter } && IsGuard(a.Value.Type))
+            .Select(a => SourceName(Unwrap(a.Value)))
+            .FirstOrDefault(name => name is not null);
+    }
+
+    private static bool Mentions(ITypeSymbol type, HashSet<ITypeParameterSymbol> parameters) => type switch
+    {
+        ITypeParameterSymbol parameter => parameters.Contains(parameter),
+        INamedTypeSymbol named => named.TypeArguments.Any(t => Mentions(t, parameters)),
+        _ => false,
+    };
 
     private static void Check(OperationAnalysisContext context, IOperation? value, string how)
     {
@@ -200,7 +283,7 @@ public sealed class GuardCopyAnalyzer : DiagnosticAnalyzer
 
     private static IOperation Unwrap(IOperation value)
     {
-        while (value is IConversionOperation conversion)
+        while (value is IConversionOperation { OperatorMethod: null } conversion)
         {
             value = conversion.Operand;
         }
@@ -214,11 +297,17 @@ public sealed class GuardCopyAnalyzer : DiagnosticAnalyzer
         ILocalReferenceOperation local => local.Local.Name,
         IParameterReferenceOperation parameter => parameter.Parameter.Name,
         IFieldReferenceOperation field => field.Field.Name,
+        IInstanceReferenceOperation => "this",
+        IPropertyReferenceOperation { Property: var p } when IsAutoProperty(p) => p.Name,
         IPropertyReferenceOperation { Property.ReturnsByRef: true } or IPropertyReferenceOperation { Property.ReturnsByRefReadonly: true } => ((IPropertyReferenceOperation)value).Property.Name,
         IInvocationOperation { TargetMethod.ReturnsByRef: true } or IInvocationOperation { TargetMethod.ReturnsByRefReadonly: true } => ((IInvocationOperation)value).TargetMethod.Name + "(...)",
         IArrayElementReferenceOperation or IInlineArrayAccessOperation => value.Syntax.ToString(),
         _ => null,
     };
+
+    /// <summary>A property with a backing field the compiler made: reading it copies the field.</summary>
+    private static bool IsAutoProperty(IPropertySymbol property) =>
+        property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, property));
 
     private static bool IsReadOnlyLocation(IOperation instance) => Unwrap(instance) switch
     {

@@ -22,6 +22,14 @@ public sealed class SeamBypassAnalyzer : DiagnosticAnalyzer
     /// <summary>The diagnostic's id.</summary>
     public const string Id = "MV0100";
 
+    private static readonly DiagnosticDescriptor InspectionRule = new(
+        Id,
+        "Shared state of the core touched outside the concurrency seam",
+        "'{0}' is an [Inspection] member (it touches shared state directly): only inspection code may use it; an operation goes through the seam, or the caller is marked [Inspection] if no operation calls it",
+        "Reliability",
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
     private static readonly DiagnosticDescriptor Rule = new(
         Id,
         "Shared state of the core touched outside the concurrency seam",
@@ -35,7 +43,7 @@ public sealed class SeamBypassAnalyzer : DiagnosticAnalyzer
     private const string Inspection = "InspectionAttribute";
 
     /// <inheritdoc />
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule, InspectionRule);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -54,6 +62,34 @@ public sealed class SeamBypassAnalyzer : DiagnosticAnalyzer
         {
             context.ReportDiagnostic(Diagnostic.Create(Rule, context.Operation.Syntax.GetLocation(), symbol.Name));
         }
+        else if (IsInspection(context, symbol) && InCore(context) && !InInspection(context))
+        {
+            // An [Inspection] member touches shared state directly: the core's operations may not use it (the public
+            // wrapper's diagnostics, after an operation, may).
+            context.ReportDiagnostic(Diagnostic.Create(InspectionRule, context.Operation.Syntax.GetLocation(), symbol.Name));
+        }
+    }
+
+    private static bool IsInspection(OperationAnalysisContext context, ISymbol symbol) =>
+        HasAttribute(symbol.OriginalDefinition, Inspection)
+        && SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, context.Compilation.Assembly);
+
+    /// <summary>Whether the code being analysed is the core's (namespace ManagerVerified.Core), where the operations are.</summary>
+    private static bool InCore(OperationAnalysisContext context) =>
+        context.ContainingSymbol.ContainingType?.ContainingNamespace is { Name: "Core", ContainingNamespace: { Name: "ManagerVerified", ContainingNamespace.IsGlobalNamespace: true } };
+
+    /// <summary>Whether the code being analysed is itself inspection code (or a constructor).</summary>
+    private static bool InInspection(OperationAnalysisContext context)
+    {
+        ISymbol? member = context.ContainingSymbol;
+        while (member is IMethodSymbol { MethodKind: MethodKind.LocalFunction or MethodKind.AnonymousFunction } inner)
+        {
+            member = inner.ContainingSymbol;
+        }
+
+        ISymbol? declared = member is IMethodSymbol { AssociatedSymbol: { } property } ? property : member;
+        return member is IMethodSymbol { MethodKind: MethodKind.Constructor }
+            || (declared is not null && HasAttribute(declared, Inspection));
     }
 
     /// <summary>A use of a ref local that aliases shared state (<c>ref long slot = ref WordOf(i)</c>) is held to the
@@ -64,6 +100,20 @@ public sealed class SeamBypassAnalyzer : DiagnosticAnalyzer
         if (!local.IsRef || context.Operation.Parent is IVariableDeclaratorOperation)
         {
             return;
+        }
+
+        if (AliasedState(context, local, depth: 0) is { } aliased && IsCoreState(context, aliased) && !Allowed(context, context.Operation, aliased))
+        {
+            context.ReportDiagnostic(Diagnostic.Create(Rule, context.Operation.Syntax.GetLocation(), local.Name));
+        }
+    }
+
+    /// <summary>The shared state a ref local aliases: the member its initializer names, through any chain of ref locals.</summary>
+    private static ISymbol? AliasedState(OperationAnalysisContext context, ILocalSymbol local, int depth)
+    {
+        if (depth > 8)
+        {
+            return null;
         }
 
         foreach (SyntaxReference reference in local.DeclaringSyntaxReferences)
@@ -80,13 +130,16 @@ public sealed class SeamBypassAnalyzer : DiagnosticAnalyzer
                 IFieldReferenceOperation field => field.Field,
                 IInvocationOperation invocation => invocation.TargetMethod,
                 IPropertyReferenceOperation property => property.Property,
+                ILocalReferenceOperation { Local: { IsRef: true } other } => AliasedState(context, other, depth + 1),
                 _ => null,
             };
-            if (aliased is not null && IsCoreState(context, aliased) && !Allowed(context, context.Operation, aliased))
+            if (aliased is not null && HasAttribute(aliased.OriginalDefinition, SharedState))
             {
-                context.ReportDiagnostic(Diagnostic.Create(Rule, context.Operation.Syntax.GetLocation(), local.Name));
+                return aliased;
             }
         }
+
+        return null;
     }
 
     private static bool Allowed(OperationAnalysisContext context, IOperation use, ISymbol symbol)

@@ -24,6 +24,14 @@ public sealed class GuardCopyAnalyzerTests
             public IEnumerator<ReadGuard<long>> GetEnumerator() => throw new NotSupportedException();
             IEnumerator IEnumerable.GetEnumerator() => throw new NotSupportedException();
         }
+        ref struct WithAutoProperty { public ReadGuard<long> G { get; set; } }
+        ref struct Getter<T> where T : allows ref struct { public T Value; public readonly T Get() => Value; }
+        ref struct Adder
+        {
+            public ReadGuard<long> G;
+            public static int operator +(Adder a, int b) => b;
+            public Adder Clone() => {|MV0001:this|};
+        }
         ref struct Pair
         {
             public ReadGuard<long> A;
@@ -37,6 +45,8 @@ public sealed class GuardCopyAnalyzerTests
             static void UseIn(in HeaderGuard g) { _ = g.Value; }
             static ref ReadGuard<long> Same(ref ReadGuard<long> x) => ref x;
             static T Id<T>(ref T x) where T : allows ref struct => x;
+            static void Dup<T>(ref T x, out T y) where T : allows ref struct => y = x;
+            static Box<T> Wrap<T>(ref T x) where T : allows ref struct => new Box<T> { Value = x };
             static void CopyTo(in ReadGuard<long> from, out ReadGuard<long> to) => to = {|MV0001:from|};
             static void DisposeIn(in ReadGuard<long> g) => {|MV0001:g|}.Dispose();
 
@@ -56,6 +66,12 @@ public sealed class GuardCopyAnalyzerTests
     [InlineData("ref-returning call (Unsafe.AsRef)", "ReadGuard<long> c = {|MV0001:Unsafe.AsRef(in g)|};")]
     [InlineData("ref-returning helper", "ReadGuard<long> c = {|MV0001:Same(ref g)|};")]
     [InlineData("generic identity by ref", "ReadGuard<long> c = {|MV0001:Id(ref g)|};")]
+    [InlineData("generic call handing back its argument through an out parameter", "{|MV0001:Dup(ref g, out ReadGuard<long> c)|};")]
+    [InlineData("generic call wrapping its argument", "var w = {|MV0001:Wrap(ref g)|};")]
+    [InlineData("generic getter of a holder", "var box = new Getter<ReadGuard<long>> { Value = m.Read(t) }; ReadGuard<long> c = {|MV0001:box.Get()|};")]
+    [InlineData("auto-property read", "var holder = new WithAutoProperty { G = m.Read(t) }; ReadGuard<long> c = {|MV0001:holder.G|};")]
+    [InlineData("user-defined operator's operand", "Adder a = new() { G = m.Read(t) }; int x = {|MV0001:a|} + 1;")]
+    [InlineData("this of a holder (marked in the prelude)", "")]
     [InlineData("deconstruction (a Deconstruct method's out argument, marked in the prelude)", "Pair pair = new() { A = m.Read(t) }; var (c, n) = pair;")]
     [InlineData("with expression", "ReadGuard<long> c = {|MV0001:g|} with { };")]
     [InlineData("out argument assigned from a guard", "CopyTo(in g, out ReadGuard<long> c);")]

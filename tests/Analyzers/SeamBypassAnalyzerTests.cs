@@ -50,6 +50,8 @@ public sealed class SeamBypassAnalyzerTests
 
                 [Inspection] public long Peek(int i) => Volatile.Read(ref _state[i]);
 
+                [Inspection] public ref long At(int i) => ref _state[i];
+
         """;
 
     private const string Coda = """
@@ -67,6 +69,9 @@ public sealed class SeamBypassAnalyzerTests
     [InlineData("long Op() => {|MV0100:_state|}[0];")]
     [InlineData("long Op() => Volatile.Read(ref {|MV0100:_shards[1].Head|});")]
     [InlineData("void Op() => {|MV0100:_shards[1].Head|} = 4;")]
+    [InlineData("long Op(int i) { ref long a = ref WordOf(i); ref long b = ref a; return Volatile.Read(ref {|MV0100:b|}); }")]
+    [InlineData("long Op(int i) => Volatile.Read(ref {|MV0100:At(i)|});")]
+    [InlineData("long Op(int i) => {|MV0100:Peek(i)|};")]
     public Task AroundTheSeam_IsAnError(string member) => Verify(member);
 
     [Theory]
@@ -77,6 +82,8 @@ public sealed class SeamBypassAnalyzerTests
     [InlineData("bool Op(int i) => _seam.WaitWhileUnchanged(_state, i, 0);")]
     [InlineData("long Op() { ref Shard shard = ref _shards[0]; return _seam.Load(ref shard.Head); }")]
     [InlineData("[Inspection] long Op() => Volatile.Read(ref _shards[1].Head);")]
+    [InlineData("[Inspection] long Op(int i) => Volatile.Read(ref At(i)) + Peek(i);")]
+    [InlineData("long Op(int i) { ref long a = ref WordOf(i); ref long b = ref a; return _seam.Load(ref b); }")]
     [InlineData("bool Op(ref long location) => System.Runtime.CompilerServices.Unsafe.AreSame(ref location, ref _shards[0].Head);")]
     public Task ThroughTheSeam_IsSilent(string member) => Verify(member);
 
@@ -86,6 +93,9 @@ public sealed class SeamBypassAnalyzerTests
         {
             TestCode = Prelude + "        " + member + "\n" + Coda,
             ReferenceAssemblies = new ReferenceAssemblies("net10.0"),
+
+            // MV0100 has two messages (shared state touched, an [Inspection] member used): the markup checks the id.
+            MarkupOptions = MarkupOptions.UseFirstDescriptor,
         };
         test.TestState.AdditionalReferences.AddRange(
             ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)

@@ -34,16 +34,19 @@ public sealed class CorrectManagerTests(ITestOutputHelper output) : CoyoteTestBa
     }
 
     [Theory]
-    [InlineData("copy-races", ExplorationStrategy.Random)]
-    [InlineData("copy-races", ExplorationStrategy.Prioritization)]
-    [InlineData("guard-copies", ExplorationStrategy.Prioritization)]
-    [InlineData("borrows-vs-free", ExplorationStrategy.Prioritization)]
-    public void DiagnosticMode_ThreeTasks_NoBug(string scenarioName, ExplorationStrategy strategy)
+    [InlineData("copy-races", false, ExplorationStrategy.Random)]
+    [InlineData("copy-races", false, ExplorationStrategy.Prioritization)]
+    [InlineData("copy-races", true, ExplorationStrategy.Random)]
+    [InlineData("copy-races", true, ExplorationStrategy.Prioritization)]
+    [InlineData("guard-copies", true, ExplorationStrategy.Prioritization)]
+    [InlineData("borrows-vs-free", true, ExplorationStrategy.Prioritization)]
+    public void ThreeTasks_WithAndWithoutDiagnosticMode_NoBug(string scenarioName, bool diagnosticMode, ExplorationStrategy strategy)
     {
-        // Diagnostic mode's records of guards, stores and frees are shared by the tasks: a copy's release races its
-        // guard's (the record decides), and in copy-races a third task reads, whose borrow no copy may take.
+        // A third task beside the copies: in copy-races it frees the message and copies its header (production) or
+        // reads it, a borrow no copy may take (diagnostic mode, whose records of guards, stores and frees the tasks
+        // share: a copy's release races its guard's, and the record decides).
         Scenario scenario = ScenarioCatalog.Get(scenarioName);
-        ScenarioParameters parameters = scenario.Defaults with { TagBits = null, Tasks = 3, DiagnosticMode = true };
+        ScenarioParameters parameters = scenario.Defaults with { TagBits = null, Tasks = 3, DiagnosticMode = diagnosticMode };
         Test(new ExplorationRequest(scenario, parameters, strategy, Budget(Iterations), Seed: 7919));
     }
 

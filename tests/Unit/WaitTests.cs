@@ -91,6 +91,33 @@ public sealed class WaitTests
         Assert.Equal(word & ~SlotWord.ReaderMask, core.SlotWordAt(0) & ~SlotWord.ReaderMask);
     }
 
+    [Fact]
+    public void ZeroTimeout_GivesUpAtOnce_WhateverTheClockReads()
+    {
+        // A clock at 0: the deadline of a zero timeout is 0, which has come (found by review: a deadline clamped to 1
+        // never came on such a clock, and the call waited for the conflict to end).
+        var time = new ManualTime();
+        WaitScript script = null!;
+        script = new WaitScript
+        {
+            Wait = (words, index, _, _) =>
+            {
+                if (script.Waits == 100)
+                {
+                    words[index] &= ~SlotWord.WriterBit; // the writer leaves: a call still waiting then gets the slot
+                }
+
+                return true;
+            },
+        };
+        SlotManager<long, ScriptedSeam> core = Core(script);
+        core.Store(TestMessages.Of(1), out MessageToken token);
+        core.SlotWordAt(0) |= SlotWord.WriterBit;
+
+        Assert.Equal(MemoryError.Timeout, core.Read(token, WaitLimit.For(TimeSpan.Zero, time, CancellationToken.None), out _));
+        Assert.Equal(0, script.Waits);
+    }
+
     public static TheoryData<string> TimedMembers => ["TryRead", "TryPeekHeader", "TryWrite", "TryReplace", "TryFree"];
 
     /// <summary>Runs the timed member <paramref name="member"/> with <paramref name="timeout"/> against a conflict this

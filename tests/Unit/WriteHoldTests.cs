@@ -27,6 +27,23 @@ public sealed class WriteHoldTests
     }
 
     [Fact]
+    public void TryRead_DuringAWriteHoldWhoseTicketIsAllOnes_IsAlreadyBorrowed_NotReaderLimit()
+    {
+        // Once every 2^20 write holds the ticket's bits are all ones, the reader limit's value (found by review).
+        var manager = new ConcurrentMemoryManager<long>(1);
+        MessageToken token = manager.Store(TestMessages.Of(1));
+        manager.Core.StartHoldsAt((1L << 20) - 2);
+        WriteGuard<long> guard = manager.Write(token);
+        Assert.Equal(SlotWord.MaxReaders, SlotWord.TicketOf(guard.Hold));
+        Assert.False(manager.TryRead(token, out _, out MemoryError read));
+        Assert.False(manager.TryPeekHeader(token, out _, out MemoryError peek));
+        Assert.Equal((MemoryError.AlreadyBorrowed, MemoryError.AlreadyBorrowed), (read, peek));
+        guard.Commit();
+        guard.Dispose();
+        Assert.True(manager.TryFree(token, out _));
+    }
+
+    [Fact]
     public void ACopy_IsRefused_DuringAFreesOrAReplacesHold_WhichCarryNoTicket()
     {
         var manager = new ConcurrentMemoryManager<long>(1);

@@ -20,6 +20,11 @@ internal static class CheckedManagers
         SlotManager<CheckedPayload, CheckedSeam> manager = tagBits is int bits
             ? VerificationManagers.CreateNarrowTag<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, bits, parameters.StartTag, parameters.FirstGeneration, Identity, parameters.Shards)
             : VerificationManagers.Create<CheckedPayload, CheckedSeam>(parameters.Capacity, seam, parameters.StartTag, parameters.FirstGeneration, Identity, parameters.Shards);
+        if (parameters.StartHold != 0)
+        {
+            manager.StartHoldsAt(parameters.StartHold);
+        }
+
         context.Locations = new LocationMap(manager);
         context.Shards = manager.Shards;
         context.ManagerCreated(manager.SnapshotQuiescent());

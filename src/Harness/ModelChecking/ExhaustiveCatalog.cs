@@ -45,8 +45,10 @@ public static class ExhaustiveCatalog
         new(ScenarioCatalog.Wraparound, new(1, 2, 1)),
         new(ScenarioCatalog.EpochWrap, new(1, 2, 1, StartGeneration: ScenarioCatalog.EpochWrap.Defaults.StartGeneration)),
         new(ScenarioCatalog.PoisonedWrites, new(1, 2, 1)),
+        new(ScenarioCatalog.PoisonedWrites, new(1, 2, 1, StartHold: (1L << 20) - 2)), // the first write's ticket is all ones
         new(ScenarioCatalog.BorrowsVersusFree, new(1, 2, 1)),
         new(ScenarioCatalog.CopyVersusWrite, new(1, 2, 1)),
+        new(ScenarioCatalog.CopyVersusFree, new(1, 2, 1)),
         new(ScenarioCatalog.GuardCopies, new(1, 2, 1)),
         new(ScenarioCatalog.WriteGuardCopies, new(1, 2, 1)),
         new(ScenarioCatalog.CopyRaces, new(1, 2, 1)),

@@ -19,6 +19,9 @@ public static class ScenarioCatalog
     /// <summary>Lock-free header copies against writes, nothing else.</summary>
     public static Scenario CopyVersusWrite { get; } = new CopyVersusWriteScenario();
 
+    /// <summary>Lock-free copies of a token racing its Free and the slot's next Store.</summary>
+    public static Scenario CopyVersusFree { get; } = new CopyVersusFreeScenario();
+
     /// <summary>Borrows racing a free of the same token.</summary>
     public static Scenario BorrowsVersusFree { get; } = new BorrowsVersusFreeScenario();
 
@@ -74,6 +77,7 @@ public static class ScenarioCatalog
         Wraparound,
         ReadersWriter,
         CopyVersusWrite,
+        CopyVersusFree,
         BorrowsVersusFree,
         Exhaustion,
         Mixed,

@@ -15,6 +15,8 @@ namespace ManagerVerified.Harness.Scenarios;
 /// <param name="Seed">Seeds the scenario's own choices (which operation, which token); interleavings belong to the scheduler.</param>
 /// <param name="StartGeneration">The generation every slot issues first (0: the production first generation, 1).</param>
 /// <param name="Shards">Free-list shards (1 to the capacity); each store starts at a shard the scheduler chooses.</param>
+/// <param name="StartHold">Every slot's last write hold number at the start (0: none yet), so the next holds' tickets are
+/// the ones after it: 2^20 - 2 reaches the ticket whose bits are all ones (the reader limit's value) in one write.</param>
 /// <param name="DiagnosticMode">Diagnostic mode's bookkeeping on: every guard is recorded (and released through its record,
 /// so a copy's second release is refused before it touches the slot), every store and free too, as
 /// <see cref="ConcurrentMemoryManagerOptions.DiagnosticMode"/> does; its records are state the tasks share.</param>
@@ -28,6 +30,7 @@ public sealed record ScenarioParameters(
     int Seed = 1,
     UInt128 StartGeneration = default,
     int Shards = 1,
+    long StartHold = 0,
     bool DiagnosticMode = false)
 {
     /// <summary>The generation every slot issues first.</summary>
@@ -73,6 +76,7 @@ public sealed record ScenarioParameters(
         + (StartTag != 0 ? $" startTag={StartTag}" : string.Empty)
         + (StartGeneration != 0 ? $" startGeneration={StartGeneration}" : string.Empty)
         + (Shards != 1 ? $" shards={Shards}" : string.Empty)
+        + (StartHold != 0 ? $" startHold={StartHold}" : string.Empty)
         + (DiagnosticMode ? " diagnostic" : string.Empty)
         + (Bug != PlantedBug.None ? $" bug={Bug}" : string.Empty);
 }

@@ -494,6 +494,12 @@ public sealed class ScenarioRun
         int release = Begin($"Release a copy of the read guard of {shared.Token}", StepKind.ReleaseRead, false, shared.Token);
         MemoryError released = ReleaseError(ref copy);
         Recorder.End(release, released);
+        if (_borrows is null && released != MemoryError.NotBorrowed)
+        {
+            // Production: the borrow was handed over once released, and no other read of it is in the scenario.
+            Fail(SpecProperty.ReadWriteExclusion, $"releasing a copy of the released read guard of {shared.Token} returned {released} instead of being refused (NotBorrowed)");
+        }
+
         ExpectNoneOrNotBorrowed(released, $"releasing a copy of the read guard of {shared.Token}");
     }
 
@@ -534,10 +540,10 @@ public sealed class ScenarioRun
     private const int FirstCellVariable = 1 << 20;
     private int _cells;
 
-    /// <summary>Writes a new version (committed), hands the guard's hold to other tasks through <paramref name="hold"/>
-    /// (they release or commit copies of the guard while this task releases it), then releases the guard. The
-    /// guard's release is the hold's first (None) or a copy's came first (NotBorrowed): exactly one of them ends
-    /// the borrow, whichever the interleaving.</summary>
+    /// <summary>Writes a new version, hands the guard's hold to other tasks through <paramref name="hold"/> (they commit
+    /// and release copies of the guard while this task commits and releases it), then commits and releases the guard.
+    /// Each is the hold's (None) or a copy's came first (NotBorrowed): exactly one of them ends the borrow, committed
+    /// (whoever releases has committed first), whichever the interleaving, so the commit races the claim.</summary>
     public MemoryError WriteAndShareTheHold(MessageToken token, SharedCell<WriteHold> hold)
     {
         ArgumentNullException.ThrowIfNull(hold);
@@ -546,8 +552,9 @@ public sealed class ScenarioRun
         MemoryError error = AcquireWrite(token, WaitLimit.Forever, out WriteGuard<CheckedPayload> guard);
         if (error == MemoryError.None)
         {
-            long version = WriteHalves(ref guard, token, step, commit: true);
+            long version = WriteHalves(ref guard, token, step, commit: true, completeOnly: true);
             hold.Write(new WriteHold(token, guard.Hold, guard.Ticket, version));
+            ExpectNoneOrNotBorrowed(CommitError(ref guard), $"committing the write guard of {token}, whose hold a copy shares,");
             int release = Recorder.Begin(StepKind.ReleaseWrite, false, token, version: version);
             MemoryError released = ReleaseError(ref guard);
             Recorder.End(release, released);
@@ -679,7 +686,7 @@ public sealed class ScenarioRun
     /// <summary>Writes the next version in two halves with a scheduling point between them (an overlapping
     /// read or copy there sees a torn message), then, when <paramref name="commit"/>, the second half and
     /// Commit. Returns the version written.</summary>
-    private long WriteHalves(ref WriteGuard<CheckedPayload> guard, MessageToken token, int step, bool commit)
+    private long WriteHalves(ref WriteGuard<CheckedPayload> guard, MessageToken token, int step, bool commit, bool completeOnly = false)
     {
         ref Message<CheckedPayload> message = ref guard.Value;
         Context.UserAccess(AccessKind.PlainRead, token.Index);
@@ -695,7 +702,10 @@ public sealed class ScenarioRun
             Context.UserAccess(AccessKind.PlainWrite, token.Index);
             message.Header.PayloadSizeBytes = CheckedPayload.HeaderCheck(owner, version);
             message.Payload = new CheckedPayload(owner, version, CheckedPayload.Checksum(owner, version));
-            guard.Commit();
+            if (!completeOnly)
+            {
+                guard.Commit();
+            }
         }
 
         return version;

@@ -456,9 +456,9 @@ public sealed class WriteGuardCopiesScenario : Scenario
 }
 
 /// <summary>Copy races: copies of a read and a write guard released (the write guard's committed too) on another task
-/// while the guards themselves are released and the message is freed, written and replaced. Task 0 reads the message
-/// (first round) and writes it (committed), handing each guard's borrow to the others after its last access of the
-/// message, releases the guards, and frees the message on its last round; task 1 releases a copy of the read guard,
+/// while the guards themselves are committed and released and the message is freed, written and replaced. Task 0
+/// reads the message (first round) and writes it, handing each guard's borrow to the others after its last access of
+/// the message, commits and releases the guards, and frees the message on its last round; task 1 releases a copy of the read guard,
 /// commits and releases a copy of the write guard, then replaces (even rounds) or writes (odd rounds) the message;
 /// task 2 and on free it, or copy its header (in diagnostic mode: read it). Of a guard and its copies only the
 /// borrow's first release may be accepted, and only while the borrow lasts: a copy that took another borrow's release
@@ -722,6 +722,53 @@ public sealed class CopyVersusWriteScenario : Scenario
             }
         }).ConfigureAwait(false);
         run.Free(shared, tryOnly: false);
+    }
+}
+
+/// <summary>Copies against a Free: lock-free header and message copies of a token while another task frees it and
+/// stores the slot's next message. A copy that spans the Free and the Store must not hand the next message to the
+/// freed token: the Free changes the generation in the word, which the copy's re-check compares (a Free and a Store
+/// take no hold number, so the sequence alone would not see them).</summary>
+public sealed class CopyVersusFreeScenario : Scenario
+{
+    /// <inheritdoc />
+    public override string Name => "copy-vs-free";
+
+    /// <inheritdoc />
+    public override string Description => "lock-free header and message copies of a token racing its Free and the slot's next Store";
+
+    /// <inheritdoc />
+    public override ScenarioParameters Defaults => new(Capacity: 1, Tasks: 2, Operations: 1);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(ScenarioRun run)
+    {
+        run.Store(tryOnly: false, out MessageToken first);
+        SharedCell<MessageToken> stored = run.NewCell<MessageToken>();
+        await run.RunTasksAsync(task =>
+        {
+            MessageToken token = first;
+            for (int i = 0; i < run.Parameters.Operations; i++)
+            {
+                if (task == 0)
+                {
+                    run.Free(token, tryOnly: false);
+                    if (run.Store(tryOnly: true, out token) == MemoryError.None)
+                    {
+                        stored.Write(token);
+                    }
+                }
+                else
+                {
+                    run.CopyHeader(first);
+                    run.CopyMessage(first);
+                }
+            }
+        }).ConfigureAwait(false);
+        if (stored.Read() is MessageToken last)
+        {
+            run.Free(last, tryOnly: false);
+        }
     }
 }
 

@@ -130,7 +130,9 @@ internal sealed partial class SlotManager<TPayload, TSeam>
                 continue;
             }
 
-            bool full = (word & SlotWord.ReaderMask) == SlotWord.MaxReaders;
+            // Full: every reader place taken. Not while an exclusive holder has the slot: the reader bits are its ticket,
+            // which reaches MaxReaders once every 2^20 write holds (then a Try read is AlreadyBorrowed, as it is busy).
+            bool full = (word & (SlotWord.ReaderMask | SlotWord.WriterBit)) == SlotWord.MaxReaders;
             if ((word & SlotWord.ReadBlockMask) != 0 || full)
             {
                 if (!wait.Waits || wait.GivesUpNow() || !WaitForChange(index, word, wait))
@@ -269,8 +271,8 @@ internal sealed partial class SlotManager<TPayload, TSeam>
 
     /// <summary>The current word while it is the write guard's hold <paramref name="hold"/> of <paramref name="token"/>
     /// (committed or not), else 0: the slot's sequence is still that hold's number (no later write or Replace has
-    /// begun; hold numbers never repeat), then the word is the hold's, ticket included. Between the two loads a
-    /// later hold could take the slot with the same word only after 2^20 holds of this message (I5).</summary>
+    /// begun; hold numbers never repeat), then the word is the hold's, ticket included. Between the sequence load and
+    /// the caller's CAS a later hold could have the same word only after 2^20 holds of this message (I5).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long WordOfHold(MessageToken token, long hold)
     {

@@ -83,7 +83,8 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     /// <summary>The number of slots.</summary>
     internal int Capacity { get; }
 
-    /// <summary>The available count (docs/invariants.md, I4).</summary>
+    /// <summary>The available count (docs/invariants.md, I4): a diagnostic sum, no step of any operation.</summary>
+    [Inspection]
     internal int Available => _freeList.Available;
 
     /// <summary>This manager's identity, carried by every token it issues (never 0).</summary>
@@ -263,6 +264,17 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
 
     // ---- Verification-only inspection -------------------------------------------------------------
 
+    /// <summary>Before the manager is shared: every slot's last hold number is <paramref name="hold"/>, so the next write
+    /// holds take the numbers (and tickets) after it; a checked run starts there to reach a ticket's wrap.</summary>
+    [Inspection]
+    internal void StartHoldsAt(long hold)
+    {
+        for (int i = 0; i < Capacity; i++)
+        {
+            _state[_origin + (i * StateStride) + SequenceField] = hold;
+        }
+    }
+
     /// <summary>The shared slot state, so a checked seam can name the location of each access (race detection).</summary>
     [Inspection]
     internal long[] State => _state;
@@ -324,6 +336,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     internal Message<TPayload>[] MessageStorage => _messages;
 
     /// <summary>The padded link array (the layout tests).</summary>
+    [Inspection]
     internal int[] LinkStorage => _freeList.LinkStorage;
 
     /// <summary>The slot whose message holds <paramref name="location"/> (a message or a field of one), or -1 (the
@@ -340,6 +353,7 @@ internal sealed partial class SlotManager<TPayload, TSeam> : ISlotLockOwner
     internal ref int LinkAt(int index) => ref _freeList.LinkOf(CheckedIndex(index));
 
     /// <summary>The slot whose link <paramref name="location"/> is, or -1 (the checked seam's location names).</summary>
+    [Inspection]
     internal int LinkIndexOf(ref int location) => _freeList.LinkIndexOf(ref location);
 
     /// <inheritdoc cref="State"/>

@@ -10,13 +10,13 @@ namespace ManagerVerified.Seam;
 /// wait gives up inside a round: a word that keeps changing cannot keep a call past its limit.</remarks>
 internal readonly struct WaitLimit
 {
-    private const long NoWait = 0;
     private const long NoDeadline = long.MaxValue;
 
     private readonly TimeProvider? _time;
 
     private WaitLimit(long deadline, TimeProvider? time, CancellationToken cancellation)
     {
+        Waits = true;
         Deadline = deadline;
         Cancellation = cancellation;
         _time = time;
@@ -28,18 +28,18 @@ internal readonly struct WaitLimit
     /// <summary>Wait until the conflict ends.</summary>
     internal static WaitLimit Forever => new(NoDeadline, null, default);
 
-    /// <summary>The timestamp (of the limit's <see cref="TimeProvider"/>) after which a wait gives up; 0 = never wait,
-    /// <see cref="long.MaxValue"/> = never give up.</summary>
+    /// <summary>The timestamp (of the limit's <see cref="TimeProvider"/>) from which a wait gives up;
+    /// <see cref="long.MaxValue"/> = never (and meaningless for <see cref="None"/>).</summary>
     internal long Deadline { get; }
 
     /// <summary>Ends a wait with <see cref="OperationCanceledException"/>.</summary>
     internal CancellationToken Cancellation { get; }
 
     /// <summary>False for <see cref="None"/>: the operation answers a conflict instead of waiting.</summary>
-    internal bool Waits => Deadline != NoWait;
+    internal bool Waits { get; }
 
     /// <summary>True when the wait can end other than by the conflict ending (a deadline or a cancellation).</summary>
-    internal bool CanGiveUp => Deadline != NoDeadline || Cancellation.CanBeCanceled;
+    internal bool CanGiveUp => Waits && (Deadline != NoDeadline || Cancellation.CanBeCanceled);
 
     /// <summary>Waits until the conflict ends, <paramref name="cancellation"/> is cancelled, or for ever.</summary>
     internal static WaitLimit Until(CancellationToken cancellation) => new(NoDeadline, null, cancellation);
@@ -58,15 +58,15 @@ internal readonly struct WaitLimit
         ArgumentOutOfRangeException.ThrowIfGreaterThan(timeout, TimeSpan.FromMilliseconds(int.MaxValue));
         long now = time.GetTimestamp();
         double ticks = timeout.TotalSeconds * time.TimestampFrequency; // in the provider's own unit
-        long deadline = ticks >= NoDeadline - 1 - (double)now ? NoDeadline - 1 : now + (long)ticks;
-        return new(Math.Max(deadline, 1), time, cancellation); // even a zero timeout is a (given-up) wait: Timeout, not a Try answer
+        long deadline = ticks >= (double)NoDeadline - now - 1 ? NoDeadline - 1 : now + (long)ticks;
+        return new(deadline, time, cancellation); // a zero timeout is a wait that gives up at once: Timeout, not a Try answer
     }
 
-    /// <summary>True once the deadline has passed.</summary>
-    internal bool Expired => Deadline != NoDeadline && Deadline != NoWait && _time!.GetTimestamp() >= Deadline;
+    /// <summary>True once the deadline has come (at once for a zero timeout, whatever the clock reads).</summary>
+    internal bool Expired => Deadline != NoDeadline && _time!.GetTimestamp() >= Deadline;
 
     /// <summary>Before another round of waiting: throws <see cref="OperationCanceledException"/> when cancelled, and
-    /// answers whether the deadline has passed (false for a limit that cannot give up).</summary>
+    /// answers whether the deadline has come (false for a limit that cannot give up).</summary>
     internal bool GivesUpNow()
     {
         if (!CanGiveUp)
