@@ -159,16 +159,17 @@ public sealed class WaitTests
     [MemberData(nameof(TimedMembers))]
     public void Timeout_IsMeasuredOnTheManagersClock_InItsOwnUnit(string member)
     {
-        // Each read of this clock moves it 1 ms: the wait gives up 2 s (of this clock) after the call, within a few reads.
+        // Each read of this clock moves it 1 ms: the wait gives up 200 ms (of this clock) after the call, within a few
+        // reads (counted in milliseconds of seconds, it would wait 200 s).
         var time = new TickingTime();
         var manager = new ConcurrentMemoryManager<long>(1, new ConcurrentMemoryManagerOptions { TimeProvider = time });
         MessageToken token = manager.Store(TestMessages.Of(1));
         TimeSpan before = time.Now;
 
-        MemoryError error = TimedCall(manager, token, member, TimeSpan.FromSeconds(2));
+        MemoryError error = TimedCall(manager, token, member, TimeSpan.FromMilliseconds(200));
 
         Assert.Equal(MemoryError.Timeout, error);
-        Assert.InRange(time.Now - before, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2) + (20 * TickingTime.Step));
+        Assert.InRange(time.Now - before, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200) + (20 * TickingTime.Step));
         Assert.True(manager.TryFree(token, out _)); // nothing was taken
     }
 
